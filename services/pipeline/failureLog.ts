@@ -1,0 +1,56 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+
+/** One input part or item that could not be processed, kept with its reason so nothing is lost silently. */
+export interface FailureEntry {
+  reason: string;
+  message: string;
+  source?: string;
+  pmid?: string | null;
+  position?: { line: number; column: number; offset: number };
+  raw?: string;
+  truncated?: boolean;
+}
+
+/** Appends failures as JSON lines; the run's dead-letter file. */
+export interface FailureLog {
+  add(entry: FailureEntry): Promise<void>;
+  readonly count: number;
+  close(): Promise<void>;
+}
+
+/** A failure log writing to a JSONL file (created on the first failure only). */
+export function createFailureLog(path: string): FailureLog {
+  let stream: WriteStream | null = null;
+  let count = 0;
+  return {
+    async add(entry) {
+      count++;
+      stream ??= createWriteStream(path, { flags: 'w' });
+      if (!stream.write(`${JSON.stringify(entry)}\n`)) await once(stream, 'drain');
+    },
+    get count() {
+      return count;
+    },
+    async close() {
+      if (!stream) return;
+      const s = stream;
+      await new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+/** A failure log kept in memory (tests, and callers that report failures themselves). */
+export function createMemoryFailureLog(): FailureLog & { entries: FailureEntry[] } {
+  const entries: FailureEntry[] = [];
+  return {
+    entries,
+    async add(entry) {
+      entries.push(entry);
+    },
+    get count() {
+      return entries.length;
+    },
+    async close() {},
+  };
+}

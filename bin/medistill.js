@@ -5,11 +5,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'dist/services/cli/main.js');
+const compiled = join(root, 'dist/services/cli/medistill.js');
 if (existsSync(compiled)) {
   await import(pathToFileURL(compiled).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import(pathToFileURL(join(root, 'services/cli/main.ts')).href);
+  await import(pathToFileURL(join(root, 'services/cli/medistill.ts')).href);
 }

@@ -1,0 +1,120 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.ts';
+import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
+import { createMeshMatcher } from '../mesh/meshMatcher.ts';
+import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
+import { annotateRecord } from '../annotate/annotateRecord.ts';
+import { createFailureLog } from '../pipeline/failureLog.ts';
+import { runPipeline, type RunResult } from '../pipeline/runPipeline.ts';
+import { createDatasetSink } from '../export/datasetSink.ts';
+import { createProgressReporter } from './progressReporter.ts';
+import { formatSummary } from './formatSummary.ts';
+import { UsageError } from './cliErrors.ts';
+import { buildBackends, BACKEND_CHOICES, type BackendChoice } from './buildBackends.ts';
+import { parseThresholds } from './parseThresholds.ts';
+
+export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--input ...] [--mesh <desc.xml[.gz]>] [--out <dir>]
+                     [--limit N] [--concurrency N] [--backend auto|rule-based|llm]
+                     [--items-per-record N] [--threshold criterion=value,...] [--quiet]
+
+Runs the whole chain in one process: ingest, annotate, generate, judge, export.
+  --input              PubMed XML (.xml or .xml.gz): a file, a folder or a glob; repeatable
+  --mesh               NLM MeSH descriptor XML (desc20XX.xml[.gz]); default: the bundled sample subset
+  --out                output folder (default out/); writes dataset.jsonl, rejected.jsonl, card.md,
+                       summary.json and failures.jsonl
+  --limit              stop after N input entries
+  --concurrency        records in flight (default 4)
+  --backend            auto (default: llm when MEDISTILL_LLM_BASE_URL is set, else rule-based)
+  --items-per-record   candidates asked per record (default 3)
+  --threshold          minimum judge scores, e.g. grounded=0.7,hierarchy=0.2
+LLM settings come from the environment: MEDISTILL_LLM_BASE_URL, MEDISTILL_LLM_API_KEY (or
+OPENAI_API_KEY), MEDISTILL_LLM_MODEL, MEDISTILL_JUDGE_MODEL, MEDISTILL_LLM_TIMEOUT_MS,
+MEDISTILL_LLM_MAX_RETRIES.`;
+
+/** The bundled MeSH subset used when --mesh is not given. */
+export const BUNDLED_MESH = new URL('../../samples/mesh/desc-sample.xml', import.meta.url);
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+/** `medistill run`: parses its flags, runs the pipeline and prints the closing summary. */
+export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; env: NodeJS.ProcessEnv }): Promise<RunResult> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        input: { type: 'string', multiple: true },
+        mesh: { type: 'string' },
+        out: { type: 'string', default: 'out' },
+        limit: { type: 'string' },
+        concurrency: { type: 'string' },
+        backend: { type: 'string', default: 'auto' },
+        'items-per-record': { type: 'string' },
+        threshold: { type: 'string', multiple: true },
+        quiet: { type: 'boolean', default: false },
+      },
+      allowPositionals: false,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${RUN_USAGE}`);
+  }
+  const v = parsed.values;
+  if (!v.input?.length) throw new UsageError(`--input is required\n${RUN_USAGE}`);
+  const backend = v.backend as BackendChoice;
+  if (!BACKEND_CHOICES.includes(backend)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${v.backend}"`);
+  }
+  const limit = v.limit === undefined ? undefined : positiveInt('limit', v.limit, 1);
+  const concurrency = positiveInt('concurrency', v.concurrency, 4);
+  const itemsPerRecord = positiveInt('items-per-record', v['items-per-record'], 3);
+  const thresholds = parseThresholds(v.threshold ?? []);
+  const outDir = resolve(v.out ?? 'out');
+  const log = (line: string): void => {
+    if (!v.quiet) io.stderr.write(`${line}\n`);
+  };
+
+  // Fail fast on inputs before loading anything heavy.
+  const files = await resolveInputFiles(v.input);
+  const meshPath = v.mesh ?? BUNDLED_MESH.pathname;
+  if (!v.mesh) log(`mesh: no --mesh given, using the bundled MeSH subset (${meshPath})`);
+  const vocab = await loadMeshVocabulary(meshPath);
+  const matcher = createMeshMatcher(vocab);
+  const hierarchyScorer = createHierarchyScorer(vocab);
+  const backends = buildBackends({ choice: backend, env: io.env, vocab, hierarchyScorer, thresholds, itemsPerRecord });
+  log(`input: ${files.length} file(s); mesh: ${vocab.version}; generator: ${backends.generator.name}; judge: ${backends.judge.name}`);
+  for (const line of backends.settingsLines) log(`  ${line}`);
+
+  await mkdir(outDir, { recursive: true });
+  const failures = createFailureLog(resolve(outDir, 'failures.jsonl'));
+  const sink = createDatasetSink({ outDir, meshVersion: vocab.version });
+  const progress = createProgressReporter({ stream: io.stderr });
+  let snapshot = { records: 0, accepted: 0, failed: 0, fraction: null as number | null };
+  const fileIndex = new Map(files.map((f, i) => [f, i]));
+
+  const result = await runPipeline({
+    items: readPubmedInputs(files),
+    stages: { annotate: (r) => annotateRecord(r, { vocab, matcher }), generator: backends.generator, judge: backends.judge },
+    sink,
+    failures,
+    limit,
+    concurrency,
+    onProgress: (p) => {
+      const idx = p.source === null ? undefined : fileIndex.get(p.source);
+      snapshot = { records: p.entries, accepted: p.accepted, failed: p.failed, fraction: idx === undefined ? null : idx / files.length };
+      if (!v.quiet) progress.update(snapshot);
+    },
+  });
+  if (!v.quiet) progress.finish({ ...snapshot, fraction: 1 });
+
+  await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
+  io.stdout.write(`${formatSummary(result, { outDir, failuresLogged: failures.count })}\n`);
+  return result;
+}

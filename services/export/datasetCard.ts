@@ -1,0 +1,89 @@
+import { MESH_BRANCHES } from '../mesh/meshVocabulary.ts';
+import { CRITERIA, ITEM_TYPES } from '../model/qaItem.ts';
+import type { DatasetStats, ProvenanceUsage } from './datasetStats.ts';
+import type { ScoreDistribution } from './scoreDistribution.ts';
+
+const SPARK = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/** Presentation settings of the card. */
+export interface DatasetCardOptions {
+  title?: string;
+  /** ISO time shown in the card; left out when absent so equal stats render equal cards. */
+  generatedAt?: string;
+}
+
+/**
+ * The dataset card in Markdown: counts by item type and MeSH branch, score distributions, rejections,
+ * duplicates, and the generators, judges and MeSH version behind the data.
+ * @example writeFileSync('card.md', renderDatasetCard(stats, { title: 'medistill sample' }));
+ */
+export function renderDatasetCard(stats: DatasetStats, options: DatasetCardOptions = {}): string {
+  const out: string[] = [];
+  out.push(`# ${options.title ?? 'medistill dataset'}`, '');
+  out.push(
+    'Biomedical question-answer items distilled from PubMed abstracts, each targeting a MeSH descriptor,',
+    'judged for grounding, answerability, correctness, clarity and MeSH hierarchy alignment.',
+    'Accepted items are in `dataset.jsonl`; rejected items and dropped duplicates, with their reasons, in `rejected.jsonl`.',
+    '',
+  );
+  if (options.generatedAt) out.push(`Generated: ${options.generatedAt}`, '');
+  out.push(`MeSH version: ${stats.meshVersion ?? 'not given'}`, '');
+
+  out.push('## Summary', '', '| | items |', '|---|---:|');
+  out.push(`| accepted | ${stats.accepted} |`);
+  out.push(`| rejected by the judge | ${stats.rejected} |`);
+  out.push(`| duplicates dropped | ${stats.duplicates} |`);
+  out.push(`| removed (deleted or superseded papers) | ${stats.removed} |`, '');
+
+  out.push('## Accepted items by type', '', '| type | items | share |', '|---|---:|---:|');
+  for (const t of ITEM_TYPES) out.push(`| ${t} | ${stats.byType[t]} | ${share(stats.byType[t], stats.accepted)} |`);
+  out.push('');
+
+  out.push('## Accepted items by top-level MeSH branch', '');
+  out.push('An item whose target descriptor sits in two branches counts in both.', '');
+  out.push('| branch | name | items | share |', '|---|---|---:|---:|');
+  for (const [letter, n] of Object.entries(stats.byBranch)) {
+    out.push(`| ${letter} | ${MESH_BRANCHES[letter] ?? 'unknown'} | ${n} | ${share(n, stats.accepted)} |`);
+  }
+  if (Object.keys(stats.byBranch).length === 0) out.push('| - | none | 0 | - |');
+  out.push('');
+
+  out.push('## Score distributions (accepted items)', '');
+  out.push('Histogram: ten bins over 0..1, lowest on the left.', '');
+  out.push('| criterion | n | min | p25 | median | p75 | max | histogram | bin counts |', '|---|---:|---:|---:|---:|---:|---:|---|---|');
+  for (const c of CRITERIA) out.push(scoreRow(c, stats.scores[c]));
+  out.push('');
+
+  out.push('## Rejections by reason', '');
+  out.push('An item rejected for two reasons counts under each.', '');
+  out.push('| reason | items |', '|---|---:|');
+  for (const [reason, n] of Object.entries(stats.rejectionsByReason)) out.push(`| ${reason} | ${n} |`);
+  if (Object.keys(stats.rejectionsByReason).length === 0) out.push('| none | 0 |');
+  out.push('');
+
+  out.push('## Generators', '', ...provenanceTable(stats.generators), '');
+  out.push('## Judges', '', ...provenanceTable(stats.judges), '');
+  return out.join('\n');
+}
+
+function scoreRow(criterion: string, d: ScoreDistribution): string {
+  const f = (x: number | null) => (x === null ? '-' : x.toFixed(3));
+  const peak = Math.max(...d.histogram);
+  const spark = d.count === 0 ? '-' : d.histogram.map((n) => (n === 0 ? '·' : SPARK[Math.min(SPARK.length - 1, Math.floor((n / peak) * (SPARK.length - 1)))])).join('');
+  return `| ${criterion} | ${d.count} | ${f(d.min)} | ${f(d.p25)} | ${f(d.median)} | ${f(d.p75)} | ${f(d.max)} | ${spark} | ${d.histogram.join(' ')} |`;
+}
+
+function provenanceTable(rows: readonly ProvenanceUsage[]): string[] {
+  const out = ['| backend | name | version | prompt version | model | accepted | total |', '|---|---|---|---|---|---:|---:|'];
+  for (const p of rows) out.push(`| ${p.backend} | ${cell(p.name)} | ${cell(p.version)} | ${cell(p.prompt_version)} | ${cell(p.model ?? '-')} | ${p.accepted} | ${p.total} |`);
+  if (rows.length === 0) out.push('| - | none | - | - | - | 0 | 0 |');
+  return out;
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+}
+
+function share(n: number, total: number): string {
+  return total === 0 ? '-' : `${((100 * n) / total).toFixed(1)} %`;
+}

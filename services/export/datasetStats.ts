@@ -1,0 +1,110 @@
+import { CRITERIA, ITEM_TYPES, type Criterion, type ItemType } from '../model/qaItem.ts';
+import type { DatasetRow, ProvenanceRow, RejectedRow } from './datasetRow.ts';
+import { createScoreAccumulator, type ScoreAccumulator, type ScoreDistribution } from './scoreDistribution.ts';
+
+/** Distinct generator or judge versions tracked; more would mean a bug upstream, so they are folded into one row. */
+const MAX_PROVENANCES = 200;
+
+/** A generator or judge that produced items, with how many of them were accepted. */
+export interface ProvenanceUsage extends ProvenanceRow {
+  accepted: number;
+  total: number;
+}
+
+/** Everything the dataset card reports. */
+export interface DatasetStats {
+  accepted: number;
+  /** Items the judge rejected (duplicates and removed items not included). */
+  rejected: number;
+  duplicates: number;
+  /** Items dropped because their paper was deleted from PubMed or superseded by a newer version. */
+  removed: number;
+  byType: Record<ItemType, number>;
+  /** Accepted items per top-level branch letter; an item whose target sits in two branches counts in both. */
+  byBranch: Record<string, number>;
+  /** Judge rejections and duplicates by reason; an item with two reasons counts under each. */
+  rejectionsByReason: Record<string, number>;
+  /** Scores of accepted items. */
+  scores: Record<Criterion, ScoreDistribution>;
+  generators: ProvenanceUsage[];
+  judges: ProvenanceUsage[];
+  meshVersion: string | null;
+}
+
+/** Collects dataset statistics row by row, in bounded memory. */
+export interface StatsAccumulator {
+  addAccepted(row: DatasetRow): void;
+  addRejected(row: RejectedRow): void;
+  addRemoved(n: number): void;
+  snapshot(): DatasetStats;
+}
+
+/** A new, empty accumulator. */
+export function createStatsAccumulator(meshVersion: string | null): StatsAccumulator {
+  let accepted = 0;
+  let rejected = 0;
+  let duplicates = 0;
+  let removed = 0;
+  const byType = Object.fromEntries(ITEM_TYPES.map((t) => [t, 0])) as Record<ItemType, number>;
+  const byBranch = new Map<string, number>();
+  const reasons = new Map<string, number>();
+  const scores = Object.fromEntries(CRITERIA.map((c) => [c, createScoreAccumulator()])) as Record<Criterion, ScoreAccumulator>;
+  const generators = new Map<string, ProvenanceUsage>();
+  const judges = new Map<string, ProvenanceUsage>();
+
+  const use = (map: Map<string, ProvenanceUsage>, p: ProvenanceRow, isAccepted: boolean) => {
+    let key = JSON.stringify([p.backend, p.name, p.version, p.prompt_version, p.model]);
+    let entry = map.get(key);
+    if (!entry && map.size >= MAX_PROVENANCES) {
+      key = 'other';
+      entry = map.get(key);
+      p = { backend: p.backend, name: 'other', version: '*', prompt_version: '*', model: null };
+    }
+    if (!entry) {
+      entry = { ...p, accepted: 0, total: 0 };
+      map.set(key, entry);
+    }
+    entry.total++;
+    if (isAccepted) entry.accepted++;
+  };
+
+  return {
+    addAccepted(row) {
+      accepted++;
+      byType[row.type]++;
+      const branches = new Set(row.mesh_targets.flatMap((t) => t.branches));
+      for (const b of branches) byBranch.set(b, (byBranch.get(b) ?? 0) + 1);
+      for (const c of CRITERIA) scores[c].add(row.scores[c]);
+      use(generators, row.generator, true);
+      use(judges, row.judge, true);
+    },
+    addRejected(row) {
+      if (row.reject_reasons.includes('duplicate')) duplicates++;
+      else rejected++;
+      for (const r of row.reject_reasons) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+      use(generators, row.generator, false);
+      use(judges, row.judge, false);
+    },
+    addRemoved(n) {
+      removed += n;
+    },
+    snapshot() {
+      const sortedEntries = (m: Map<string, number>) => Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)));
+      const usage = (m: Map<string, ProvenanceUsage>) =>
+        [...m.values()].map((u) => ({ ...u })).sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
+      return {
+        accepted,
+        rejected,
+        duplicates,
+        removed,
+        byType: { ...byType },
+        byBranch: sortedEntries(byBranch),
+        rejectionsByReason: sortedEntries(reasons),
+        scores: Object.fromEntries(CRITERIA.map((c) => [c, scores[c].summary()])) as Record<Criterion, ScoreDistribution>,
+        generators: usage(generators),
+        judges: usage(judges),
+        meshVersion,
+      };
+    },
+  };
+}

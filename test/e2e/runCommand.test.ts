@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { runCli } from '../support/runCli.ts';
+import { startOpenAiTestServer, type OpenAiTestServer } from '../support/openaiTestServer.ts';
+import { simulatedModel } from '../support/simulatedModel.ts';
+
+const SAMPLES = new URL('../../samples/', import.meta.url).pathname;
+const PUBMED = join(SAMPLES, 'pubmed');
+const MESH = join(SAMPLES, 'mesh/desc-sample.xml');
+const KEY = 'sk-test-e2e-7f3a9c0d1b2e';
+
+interface Row {
+  pmid: string;
+  pmid_version: number;
+  type: string;
+  generator: { backend: string; model: string | null };
+}
+
+async function jsonl<T>(path: string): Promise<T[]> {
+  const text = await readFile(path, 'utf8');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+}
+
+/** Counts the entries of the sample files independently of the parser: record elements and deleted PMIDs. */
+async function countSampleEntries(): Promise<number> {
+  let n = 0;
+  for (const f of await readdir(PUBMED)) {
+    const buf = await readFile(join(PUBMED, f));
+    const text = (f.endsWith('.gz') ? gunzipSync(buf) : buf).toString('utf8');
+    n += (text.match(/<PubmedArticle>|<PubmedBookArticle>/g) ?? []).length;
+    for (const del of text.match(/<DeleteCitation>[\s\S]*?<\/DeleteCitation>/g) ?? []) n += (del.match(/<PMID/g) ?? []).length;
+  }
+  return n;
+}
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'medistill-e2e-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('medistill run on the bundled sample (rule-based, no key)', () => {
+  it('writes the dataset and accounts for every input entry', async () => {
+    const out = join(work, 'rule');
+    const res = await runCli(['run', '--input', PUBMED, '--mesh', MESH, '--out', out]);
+    expect(res.stderr).not.toMatch(/unexpected error/);
+    expect(res.code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    const entries = await countSampleEntries();
+    expect(summary.records).toBe(entries);
+    const outcomeSum = Object.values(summary.outcomes as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(outcomeSum).toBe(entries);
+    expect(res.stdout).toContain(`records: ${entries} input entries`);
+
+    const rows = await jsonl<Row>(join(out, 'dataset.jsonl'));
+    expect(rows.length).toBe(summary.exported);
+    expect(rows.length).toBeGreaterThan(20);
+    expect(new Set(rows.map((r) => r.type))).toEqual(new Set(['open', 'yes_no_maybe', 'multiple_choice']));
+    expect(rows.every((r) => r.generator.backend === 'rule-based')).toBe(true);
+    // The deleted PMID and the superseded version leave the export; the malformed record is a logged failure.
+    expect(rows.some((r) => r.pmid === '39990036')).toBe(false);
+    expect(rows.some((r) => r.pmid === '39990013' && r.pmid_version === 1)).toBe(false);
+    const failures = await jsonl<{ reason: string; pmid: string; raw: string }>(join(out, 'failures.jsonl'));
+    expect(failures.filter((f) => f.reason === 'parse_error').map((f) => f.pmid)).toEqual(['39990014']);
+    expect(failures[0]?.raw).toContain('<PMID Version="1">39990014</PMID>');
+    expect(summary.outcomes.failed).toBe(1);
+    expect(summary.outcomes.deleted).toBe(2);
+    expect(summary.outcomes.withdrawn).toBe(1);
+    expect(summary.outcomes.superseded).toBe(1);
+    expect(summary.outcomes.no_abstract).toBeGreaterThanOrEqual(1);
+
+    const card = await readFile(join(out, 'card.md'), 'utf8');
+    expect(card).toContain(`| accepted | ${rows.length} |`);
+  });
+
+  it('annotate writes one line per record with MeSH terms from NLM and from the dictionary', async () => {
+    const out = join(work, 'annotated.jsonl');
+    const res = await runCli(['annotate', '--input', PUBMED, '--mesh', MESH, '--out', out]);
+    expect(res.code).toBe(0);
+    const lines = await jsonl<{ pmid: string; deleted?: boolean; mesh?: { source: string; treeNumbers: string[] }[] }>(out);
+    const records = lines.filter((l) => !l.deleted);
+    expect(lines.filter((l) => l.deleted).map((l) => l.pmid).sort()).toEqual(['39989999', '39990036']);
+    const sources = new Set(records.flatMap((r) => r.mesh?.map((m) => m.source) ?? []));
+    expect(sources).toEqual(new Set(['nlm', 'dictionary']));
+    expect(records.every((r) => (r.mesh ?? []).every((m) => Array.isArray(m.treeNumbers)))).toBe(true);
+    expect(res.stdout).toMatch(/failed 1/);
+  });
+});
+
+describe('medistill run with an LLM (OpenAI-compatible test server)', () => {
+  let server: OpenAiTestServer;
+  beforeAll(async () => {
+    server = await startOpenAiTestServer({ responder: simulatedModel() });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('generates and judges through the server, never printing the key', async () => {
+    const out = join(work, 'llm');
+    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1' };
+    const res = await runCli(['run', '--input', join(PUBMED, 'pubmed-sample-01.xml'), '--mesh', MESH, '--out', out], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout + res.stderr).not.toContain(KEY);
+    expect(res.stderr).toContain('apiKey=***');
+    const rows = await jsonl<Row>(join(out, 'dataset.jsonl'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.generator.backend === 'llm' && r.generator.model === 'sim-1')).toBe(true);
+    const chats = server.chatRequests();
+    expect(chats.length).toBeGreaterThan(rows.length);
+    expect(chats.every((r) => server.sentKey(r, KEY))).toBe(true);
+    // Multiple-choice items passed Verification-of-Choice: only option A is in the passage.
+    expect(rows.some((r) => r.type === 'multiple_choice')).toBe(true);
+  });
+
+  it('an LLM answering garbage gives counted failures, not a crash', async () => {
+    const bad = await startOpenAiTestServer({ responder: () => 'this is not JSON at all' });
+    try {
+      const out = join(work, 'garbage');
+      const env = { MEDISTILL_LLM_BASE_URL: bad.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MAX_RETRIES: '0' };
+      const res = await runCli(['run', '--input', join(PUBMED, 'pubmed-sample-01.xml'), '--mesh', MESH, '--out', out], env);
+      expect(res.code).toBe(0);
+      const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+      expect(summary.generateFailures.llm_bad_output).toBeGreaterThan(0);
+      expect(summary.exported).toBe(0);
+      expect(res.stdout).toMatch(/items not generated: llm_bad_output \d+/);
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('an unreachable LLM gives counted failures with a clear reason and no key', async () => {
+    const port = await closedPort();
+    const out = join(work, 'unreachable');
+    const env = { MEDISTILL_LLM_BASE_URL: `http://127.0.0.1:${port}/v1`, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MAX_RETRIES: '0' };
+    const res = await runCli(['run', '--input', join(PUBMED, 'pubmed-sample-01.xml'), '--mesh', MESH, '--out', out, '--limit', '3'], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/items not generated: llm_unavailable 3/);
+    const failures = await readFile(join(out, 'failures.jsonl'), 'utf8');
+    expect(failures).toMatch(/unavailable/i);
+    expect(failures + res.stdout + res.stderr).not.toContain(KEY);
+  });
+});
+
+describe('medistill on bad input', () => {
+  it('a missing input gives one clear line and exit code 2', async () => {
+    const res = await runCli(['run', '--input', join(work, 'nope.xml'), '--out', join(work, 'x')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/input not found: .*nope\.xml/);
+  });
+
+  it('an unreadable MeSH file gives one clear line and exit code 2', async () => {
+    const notMesh = join(work, 'not-mesh.xml');
+    await writeFile(notMesh, '<html><body>hello</body></html>');
+    const res = await runCli(['run', '--input', PUBMED, '--mesh', notMesh, '--out', join(work, 'y')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toContain('not-mesh.xml');
+  });
+
+  it('a non-XML input file is a counted failure and the other files still run', async () => {
+    const junk = join(work, 'junk.xml');
+    await writeFile(junk, 'just some text, not XML\n');
+    const out = join(work, 'junk-out');
+    const res = await runCli(['run', '--input', junk, '--input', join(PUBMED, 'pubmed-sample-01.xml'), '--mesh', MESH, '--out', out]);
+    expect(res.code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary.failures.parse_error).toBe(1);
+    expect(summary.outcomes.with_items).toBeGreaterThan(0);
+  });
+
+  it('bad flags give a usage error', async () => {
+    const res = await runCli(['run', '--input', PUBMED, '--limit', 'zero']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('--limit must be a positive whole number');
+  });
+});

@@ -7,7 +7,8 @@ import { createRuleBasedJudge } from '../judge/ruleBasedJudge.ts';
 import { createLlmClient } from '../llm/llmClient.ts';
 import { createLlmGenerator } from '../generate/llmGenerator.ts';
 import { createLlmJudge } from '../judge/llmJudge.ts';
-import { describeLlmSettings, llmConfigured, readLlmSettings } from '../config/llmSettings.ts';
+import { describeLlmSettings, llmConfigured, llmSettingsFrom } from '../config/llmSettings.ts';
+import type { ServiceConfig } from '../config/serviceConfig.ts';
 
 export const BACKEND_CHOICES = ['auto', 'rule-based', 'llm'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -22,14 +23,15 @@ export interface Backends {
 /** Chooses the generator and judge: LLM ones when an LLM server is configured (or asked for), else rule-based. */
 export function buildBackends(options: {
   choice: BackendChoice;
+  config: ServiceConfig;
   env: NodeJS.ProcessEnv;
   vocab: MeshVocabulary;
   hierarchyScorer: HierarchyScorer;
   thresholds: Thresholds;
   itemsPerRecord: number;
 }): Backends {
-  const { choice, env, vocab, hierarchyScorer, thresholds, itemsPerRecord } = options;
-  const useLlm = choice === 'llm' || (choice === 'auto' && llmConfigured(env));
+  const { choice, config, env, vocab, hierarchyScorer, thresholds, itemsPerRecord } = options;
+  const useLlm = choice === 'llm' || (choice === 'auto' && llmConfigured(config));
   if (!useLlm) {
     return {
       generator: createRuleBasedGenerator({ vocab, itemsPerRecord }),
@@ -37,7 +39,7 @@ export function buildBackends(options: {
       settingsLines: ['no LLM configured: rule-based generator and judge (items are marked generator: rule-based)'],
     };
   }
-  const settings = readLlmSettings(env);
+  const settings = llmSettingsFrom(config, env);
   const generatorClient = createLlmClient(settings.generator);
   const judgeClient = settings.judge.model === settings.generator.model ? generatorClient : createLlmClient(settings.judge);
   return {

@@ -14,6 +14,7 @@ import { formatSummary } from './formatSummary.ts';
 import { UsageError } from './cliErrors.ts';
 import { buildBackends, BACKEND_CHOICES, type BackendChoice } from './buildBackends.ts';
 import { parseThresholds } from './parseThresholds.ts';
+import { loadServiceConfig } from '../config/serviceConfig.ts';
 
 export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--input ...] [--mesh <desc.xml[.gz]>] [--out <dir>]
                      [--limit N] [--concurrency N] [--backend auto|rule-based|llm]
@@ -81,14 +82,15 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
     if (!v.quiet) io.stderr.write(`${line}\n`);
   };
 
-  // Fail fast on inputs before loading anything heavy.
+  // Fail fast on settings and inputs before loading anything heavy.
+  const config = loadServiceConfig(io.env);
   const files = await resolveInputFiles(v.input);
   const meshPath = v.mesh ?? BUNDLED_MESH.pathname;
   if (!v.mesh) log(`mesh: no --mesh given, using the bundled MeSH subset (${meshPath})`);
   const vocab = await loadMeshVocabulary(meshPath);
   const matcher = createMeshMatcher(vocab);
   const hierarchyScorer = createHierarchyScorer(vocab);
-  const backends = buildBackends({ choice: backend, env: io.env, vocab, hierarchyScorer, thresholds, itemsPerRecord });
+  const backends = buildBackends({ choice: backend, config, env: io.env, vocab, hierarchyScorer, thresholds, itemsPerRecord });
   log(`input: ${files.length} file(s); mesh: ${vocab.version}; generator: ${backends.generator.name}; judge: ${backends.judge.name}`);
   for (const line of backends.settingsLines) log(`  ${line}`);
 

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './configError.ts';
+
+/**
+ * One option of a service: its environment variable, schema (with default), description, and
+ * whether it is a secret. Every service reads the same options under the same names.
+ */
+interface OptionSpec {
+  env: string;
+  schema: z.ZodType;
+  description: string;
+  secret?: boolean;
+}
+
+const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()) : v), z.boolean());
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string().min(1)).min(1));
+
+/** Every option a medistill service accepts. */
+export const SERVICE_OPTIONS = {
+  kafkaBrokers: { env: 'MEDISTILL_KAFKA_BROKERS', schema: list.default(['127.0.0.1:9092']), description: 'Kafka bootstrap servers, comma-separated host:port' },
+  kafkaClientId: { env: 'MEDISTILL_KAFKA_CLIENT_ID', schema: z.string().min(1).optional(), description: 'Kafka client id (default medistill-<service>)' },
+  kafkaSsl: { env: 'MEDISTILL_KAFKA_SSL', schema: bool.default(false), description: 'Connect to Kafka over TLS' },
+  kafkaSslCaFile: { env: 'MEDISTILL_KAFKA_SSL_CA_FILE', schema: z.string().min(1).optional(), description: 'PEM file of the CA that signed the brokers\' certificates' },
+  kafkaSaslMechanism: { env: 'MEDISTILL_KAFKA_SASL_MECHANISM', schema: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(), description: 'SASL mechanism (plain, scram-sha-256, scram-sha-512); unset: no SASL' },
+  kafkaSaslUsername: { env: 'MEDISTILL_KAFKA_SASL_USERNAME', schema: z.string().min(1).optional(), description: 'SASL user name' },
+  kafkaSaslPassword: { env: 'MEDISTILL_KAFKA_SASL_PASSWORD', schema: z.string().min(1).optional(), description: 'SASL password', secret: true },
+  registryUrl: { env: 'MEDISTILL_REGISTRY_URL', schema: z.url().default('http://127.0.0.1:8081'), description: 'Base URL of the Confluent-compatible schema registry API' },
+  registryUsername: { env: 'MEDISTILL_REGISTRY_USERNAME', schema: z.string().min(1).optional(), description: 'Schema registry basic-auth user' },
+  registryPassword: { env: 'MEDISTILL_REGISTRY_PASSWORD', schema: z.string().min(1).optional(), description: 'Schema registry basic-auth password', secret: true },
+  groupId: { env: 'MEDISTILL_GROUP_ID', schema: z.string().min(1).optional(), description: 'Consumer group (default medistill-<service>)' },
+  topicPartitions: { env: 'MEDISTILL_TOPIC_PARTITIONS', schema: int(1, 10_000).default(6), description: 'Partitions of the topics the service creates' },
+  topicReplication: { env: 'MEDISTILL_TOPIC_REPLICATION', schema: int(1, 10).default(1), description: 'Replication factor of the topics the service creates' },
+  maxInFlight: { env: 'MEDISTILL_MAX_IN_FLIGHT', schema: int(1, 100_000).optional(), description: 'Records in flight above which the consumer pauses (default 500; 64 for LLM stages)' },
+  batchSize: { env: 'MEDISTILL_BATCH_SIZE', schema: int(1, 10_000).default(200), description: 'Most messages in one produce batch' },
+  batchMs: { env: 'MEDISTILL_BATCH_MS', schema: int(0, 60_000).default(20), description: 'Longest wait before a partial produce batch is sent' },
+  maxAttempts: { env: 'MEDISTILL_MAX_ATTEMPTS', schema: int(1, 100).default(5), description: 'Attempts of a retriable failure before the message is dead-lettered' },
+  shutdownTimeoutMs: { env: 'MEDISTILL_SHUTDOWN_TIMEOUT_MS', schema: int(0, 600_000).default(30_000), description: 'Longest drain on SIGTERM before in-flight work is abandoned (it is redelivered)' },
+  metricsPort: { env: 'MEDISTILL_METRICS_PORT', schema: int(0, 65_535).default(9464), description: 'Port of /metrics, /healthz and /readyz (0: any free port)' },
+  metricsHost: { env: 'MEDISTILL_METRICS_HOST', schema: z.string().min(1).default('0.0.0.0'), description: 'Address the metrics server listens on' },
+  meshPath: { env: 'MEDISTILL_MESH_PATH', schema: z.string().min(1).optional(), description: 'NLM MeSH descriptor XML (desc20XX.xml[.gz]); default: the bundled subset' },
+  llmBaseUrl: { env: 'MEDISTILL_LLM_BASE_URL', schema: z.url().optional(), description: 'Base URL of an OpenAI-compatible API; unset: rule-based backends' },
+  llmApiKey: { env: 'MEDISTILL_LLM_API_KEY', schema: z.string().min(1).optional(), description: 'LLM API key', secret: true },
+  llmModel: { env: 'MEDISTILL_LLM_MODEL', schema: z.string().min(1).default('gpt-4o-mini'), description: 'Generation model' },
+  judgeModel: { env: 'MEDISTILL_JUDGE_MODEL', schema: z.string().min(1).optional(), description: 'Judge model (default: the generation model)' },
+  llmTimeoutMs: { env: 'MEDISTILL_LLM_TIMEOUT_MS', schema: int(100, 600_000).default(60_000), description: 'Per-request LLM timeout' },
+  llmMaxRetries: { env: 'MEDISTILL_LLM_MAX_RETRIES', schema: int(0, 20).default(4), description: 'LLM retries on 429, 5xx, timeouts' },
+  llmRequestsPerMinute: { env: 'MEDISTILL_LLM_RPM', schema: int(1, 1_000_000).default(500), description: 'LLM requests per minute (token bucket)' },
+  llmTokensPerMinute: { env: 'MEDISTILL_LLM_TPM', schema: int(1, 100_000_000).default(200_000), description: 'LLM tokens per minute (token bucket)' },
+  llmMaxConcurrency: { env: 'MEDISTILL_LLM_MAX_CONCURRENCY', schema: int(1, 1000).default(16), description: 'Upper bound of concurrent LLM requests (AIMD adapts below it)' },
+  llmPricePer1kInput: { env: 'MEDISTILL_LLM_PRICE_PER_1K_INPUT', schema: z.coerce.number().min(0).default(0), description: 'Price per 1,000 prompt tokens, for the cost estimate' },
+  llmPricePer1kOutput: { env: 'MEDISTILL_LLM_PRICE_PER_1K_OUTPUT', schema: z.coerce.number().min(0).default(0), description: 'Price per 1,000 completion tokens, for the cost estimate' },
+  itemsPerRecord: { env: 'MEDISTILL_ITEMS_PER_RECORD', schema: int(1, 20).default(3), description: 'Candidates asked per record' },
+  exportDir: { env: 'MEDISTILL_EXPORT_DIR', schema: z.string().min(1).default('out/export'), description: 'Folder of the exported dataset' },
+  ingestSource: { env: 'MEDISTILL_INGEST_SOURCE', schema: z.enum(['files', 'folder', 'eutils']).default('files'), description: 'files (a file, folder or glob, once), folder (watched update files), eutils (NCBI E-utilities)' },
+  ingestInput: { env: 'MEDISTILL_INGEST_INPUT', schema: z.string().min(1).optional(), description: 'Input of the files and folder sources' },
+  ingestStateDir: { env: 'MEDISTILL_INGEST_STATE_DIR', schema: z.string().min(1).default('out/ingest-state'), description: 'Where ingest keeps its checkpoints' },
+  eutilsBaseUrl: { env: 'MEDISTILL_EUTILS_BASE_URL', schema: z.url().default('https://eutils.ncbi.nlm.nih.gov/entrez/eutils/'), description: 'E-utilities base URL' },
+  eutilsApiKey: { env: 'MEDISTILL_EUTILS_API_KEY', schema: z.string().min(1).optional(), description: 'NCBI API key (10 requests/s instead of 3)', secret: true },
+  eutilsTool: { env: 'MEDISTILL_EUTILS_TOOL', schema: z.string().min(1).default('medistill'), description: 'tool parameter sent to NCBI' },
+  eutilsEmail: { env: 'MEDISTILL_EUTILS_EMAIL', schema: z.email().optional(), description: 'email parameter sent to NCBI (required by NCBI policy)' },
+  eutilsQuery: { env: 'MEDISTILL_EUTILS_QUERY', schema: z.string().min(1).default('all[sb]'), description: 'PubMed query of the E-utilities source' },
+  eutilsStartDate: { env: 'MEDISTILL_EUTILS_START_DATE', schema: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional(), description: 'First entry date to fetch, YYYY-MM-DD (default: yesterday)' },
+  pollIntervalMs: { env: 'MEDISTILL_POLL_INTERVAL_MS', schema: int(100, 86_400_000).default(60_000), description: 'Poll interval of the folder and E-utilities sources' },
+} satisfies Record<string, OptionSpec>;
+
+export type ServiceOptionKey = keyof typeof SERVICE_OPTIONS;
+
+const configSchema = z.object(
+  Object.fromEntries(Object.entries(SERVICE_OPTIONS).map(([k, spec]) => [k, spec.schema])) as {
+    [K in ServiceOptionKey]: (typeof SERVICE_OPTIONS)[K]['schema'];
+  },
+).strict();
+
+/** A service's validated, frozen configuration. */
+export type ServiceConfig = Readonly<z.output<typeof configSchema>>;
+
+/** The option that names a config file (JSON with the same option names as keys). */
+export const CONFIG_FILE_ENV = 'MEDISTILL_CONFIG';
+
+/**
+ * Reads a service's configuration: the JSON file named by MEDISTILL_CONFIG (if any), then the
+ * environment variables over it, validated once; bad settings fail with a message naming them.
+ */
+export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<ServiceOptionKey, unknown>> = {}): ServiceConfig {
+  const raw: Record<string, unknown> = {};
+  const file = env[CONFIG_FILE_ENV];
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`cannot read ${CONFIG_FILE_ENV}=${file}: ${(err as Error).message}`, { cause: err });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError(`${CONFIG_FILE_ENV}=${file} must hold a JSON object of options`);
+    }
+    Object.assign(raw, parsed);
+  }
+  for (const [key, spec] of Object.entries(SERVICE_OPTIONS)) {
+    const value = env[spec.env];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) raw[key] = value;
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const spec = SERVICE_OPTIONS[key as ServiceOptionKey] as OptionSpec | undefined;
+      return spec ? `${spec.env} (${key}): ${issue.message}; ${spec.description}` : `${key || '(config)'}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const c = result.data;
+  if (c.kafkaSaslMechanism && (!c.kafkaSaslUsername || !c.kafkaSaslPassword)) {
+    throw new ConfigError('MEDISTILL_KAFKA_SASL_MECHANISM is set: also set MEDISTILL_KAFKA_SASL_USERNAME and MEDISTILL_KAFKA_SASL_PASSWORD');
+  }
+  if (Boolean(c.registryUsername) !== Boolean(c.registryPassword)) {
+    throw new ConfigError('set both MEDISTILL_REGISTRY_USERNAME and MEDISTILL_REGISTRY_PASSWORD, or neither');
+  }
+  return Object.freeze(c);
+}
+
+/** The configuration as `ENV=value` lines for the start-up log, secrets shown as ***. */
+export function describeServiceConfig(config: ServiceConfig): string[] {
+  return Object.entries(SERVICE_OPTIONS).map(([key, spec]) => {
+    const value = config[key as ServiceOptionKey];
+    const shown = value === undefined ? '(unset)' : (spec as OptionSpec).secret ? '***' : Array.isArray(value) ? value.join(',') : String(value);
+    return `${spec.env}=${shown}`;
+  });
+}
+
+/** Every environment variable a service reads, for deployment checks. */
+export function serviceEnvNames(): string[] {
+  return [CONFIG_FILE_ENV, ...Object.values(SERVICE_OPTIONS).map((s) => s.env)];
+}

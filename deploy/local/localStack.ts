@@ -1,0 +1,125 @@
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fetchStackArtifacts } from './fetchArtifacts.ts';
+import { DEFAULT_JVM_DIRS, findJava } from './findJava.ts';
+import { freePorts } from './freePort.ts';
+import { createRunDirectory } from './runDirectory.ts';
+import { startKafka, type RunningKafka } from './startKafka.ts';
+import { startRegistry, type RunningRegistry } from './startRegistry.ts';
+
+/** `.stack/` at the repository root (git-ignored): artifacts, data and logs of the local stack. */
+export const DEFAULT_STACK_DIR = fileURLToPath(new URL('../../.stack/', import.meta.url));
+
+/** Kafka 4.x runs on Java 17; Apicurio Registry 3.3 is compiled for Java 21. */
+const KAFKA_MIN_JAVA = 17;
+const REGISTRY_MIN_JAVA = 21;
+
+/** Options of {@link startLocalStack}. */
+export interface LocalStackOptions {
+  /** Holds artifacts, data and logs. Default {@link DEFAULT_STACK_DIR}. */
+  dir?: string;
+  /** Cache of Maven-fetched artifacts, shareable between stack folders. Default `<dir>/artifacts`. */
+  artifactsDir?: string;
+  /** Broker port; a free one when absent. */
+  kafkaPort?: number;
+  /** Registry port; a free one when absent. */
+  registryPort?: number;
+  /** Leave both servers running after this Node process exits (for `stack up`). Default false. */
+  detached?: boolean;
+  /** Folders searched for JDKs beside the `java` on PATH. Default {@link DEFAULT_JVM_DIRS}. */
+  jvmDirs?: readonly string[];
+  /** Deadline for each server to become ready. Default 90 s. */
+  readyTimeoutMs?: number;
+  /** Maximum heaps in MiB. Defaults: Kafka 512, registry 384. */
+  kafkaHeapMb?: number;
+  registryHeapMb?: number;
+}
+
+/** One server of the stack, for state files and checks. */
+export interface StackServer {
+  pid: number;
+  port: number;
+  logFile: string;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  /** Bootstrap servers for Kafka clients. */
+  brokers: string[];
+  /** Base URL of the Confluent-compatible schema registry API. */
+  registryUrl: string;
+  /** Folder of this run (configuration, data, logs). */
+  runDir: string;
+  kafka: StackServer;
+  registry: StackServer;
+  /** Stops both servers (SIGTERM, then SIGKILL after a deadline) and deletes the broker's data. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+async function stopAll(kafka: RunningKafka | undefined, registry: RunningRegistry | undefined): Promise<void> {
+  const results = await Promise.allSettled([kafka?.process.stop(), registry?.process.stop()]);
+  if (kafka) await rm(kafka.dataDir, { recursive: true, force: true });
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length > 0) throw failures[0]?.reason;
+}
+
+/**
+ * Starts a one-node Kafka (KRaft) broker and Apicurio Registry in parallel, fetching them with
+ * Maven on first use; resolves once both answer.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const dir = resolve(options.dir ?? DEFAULT_STACK_DIR);
+  const jvmDirs = options.jvmDirs ?? DEFAULT_JVM_DIRS;
+  const artifacts = await fetchStackArtifacts(dir, { artifactsDir: options.artifactsDir });
+  const [kafkaJava, registryJava] = await Promise.all([
+    findJava(KAFKA_MIN_JAVA, jvmDirs),
+    findJava(REGISTRY_MIN_JAVA, jvmDirs),
+  ]);
+  const [freeA, freeB, freeC] = await freePorts(3);
+  const kafkaPort = options.kafkaPort ?? (freeA as number);
+  const controllerPort = freeB as number;
+  const registryPort = options.registryPort ?? (freeC as number);
+  const runDir = await createRunDirectory(dir);
+  const detached = options.detached ?? false;
+
+  const [kafkaResult, registryResult] = await Promise.allSettled([
+    startKafka({
+      dir: join(runDir, 'kafka'),
+      classpath: artifacts.kafkaClasspath,
+      java: kafkaJava.java,
+      port: kafkaPort,
+      controllerPort,
+      heapMb: options.kafkaHeapMb,
+      readyTimeoutMs: options.readyTimeoutMs,
+      detached,
+    }),
+    startRegistry({
+      dir: join(runDir, 'registry'),
+      home: artifacts.registryHome,
+      java: registryJava.java,
+      port: registryPort,
+      heapMb: options.registryHeapMb,
+      readyTimeoutMs: options.readyTimeoutMs,
+      detached,
+    }),
+  ]);
+  if (kafkaResult.status === 'rejected' || registryResult.status === 'rejected') {
+    await stopAll(
+      kafkaResult.status === 'fulfilled' ? kafkaResult.value : undefined,
+      registryResult.status === 'fulfilled' ? registryResult.value : undefined,
+    ).catch(() => undefined);
+    throw kafkaResult.status === 'rejected' ? kafkaResult.reason : (registryResult as PromiseRejectedResult).reason;
+  }
+  const kafka = kafkaResult.value;
+  const registry = registryResult.value;
+  let stopping: Promise<void> | undefined;
+  return {
+    brokers: kafka.brokers,
+    registryUrl: registry.url,
+    runDir,
+    kafka: { pid: kafka.process.pid, port: kafkaPort, logFile: kafka.logFile },
+    registry: { pid: registry.process.pid, port: registryPort, logFile: registry.logFile },
+    stop: () => (stopping ??= stopAll(kafka, registry)),
+  };
+}

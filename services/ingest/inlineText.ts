@@ -1,0 +1,50 @@
+import type { XmlElement } from './xmlElement.ts';
+
+const XML_SPACE_RUN = /[ \t\r\n]+/g;
+const ONLY_XML_SPACE = /^[ \t\r\n]*$/;
+/** Most texts are already clean; testing first (with native single-pattern scans) avoids rebuilding them. */
+function needsNormalizing(text: string): boolean {
+  return (
+    text.charCodeAt(0) === 0x20 ||
+    text.charCodeAt(text.length - 1) === 0x20 ||
+    text.indexOf('\n') !== -1 ||
+    text.indexOf('  ') !== -1 ||
+    text.indexOf('\t') !== -1 ||
+    text.indexOf('\r') !== -1
+  );
+}
+
+function isMathMl(name: string): boolean {
+  return name.startsWith('mml:') || name === 'math';
+}
+
+function collect(element: XmlElement, inMath: boolean, parts: string[]): void {
+  for (const child of element.children) {
+    if (typeof child === 'string') {
+      // MathML is pretty-printed in PubMed files; blanks between its elements are layout, not content.
+      if (!inMath || !ONLY_XML_SPACE.test(child)) parts.push(inMath ? child.trim() : child);
+    } else {
+      collect(child, inMath || isMathMl(child.name), parts);
+    }
+  }
+}
+
+/**
+ * The text of an element with inline markup (<i>, <sup>, <sub>, MathML...) flattened away, keeping every
+ * character, with XML blanks collapsed to single spaces and trimmed; non-ASCII spaces are kept as written.
+ *
+ * @example inlineText(parseXmlElement('<T>CO<sub>2</sub>\n level</T>')) // 'CO2 level'
+ */
+export function inlineText(element: XmlElement | null): string {
+  if (element === null) return '';
+  const children = element.children;
+  let raw: string;
+  if (children.length === 1 && typeof children[0] === 'string' && !isMathMl(element.name)) {
+    raw = children[0];
+  } else {
+    const parts: string[] = [];
+    collect(element, isMathMl(element.name), parts);
+    raw = parts.join('');
+  }
+  return needsNormalizing(raw) ? raw.replace(XML_SPACE_RUN, ' ').trim() : raw;
+}

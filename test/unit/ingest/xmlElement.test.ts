@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { XmlSyntaxError } from '../../../services/ingest/ingestErrors.ts';
+import { inlineText } from '../../../services/ingest/inlineText.ts';
+import { childElement, childElements, descend, parseXmlElement } from '../../../services/ingest/xmlElement.ts';
+
+function syntaxError(text: string, origin?: { line: number; column: number }): XmlSyntaxError {
+  try {
+    parseXmlElement(text, { origin });
+  } catch (error) {
+    if (error instanceof XmlSyntaxError) return error;
+    throw error;
+  }
+  throw new Error(`expected a syntax error for ${text}`);
+}
+
+describe('parseXmlElement', () => {
+  it('builds the tree with attributes, nested elements and text in document order', () => {
+    const root = parseXmlElement('<A x="1" y=\'two\'><B>one</B>mid<C/><B>three</B></A>');
+    expect(root.name).toBe('A');
+    expect(root.attributes).toEqual({ x: '1', y: 'two' });
+    expect(root.children.map((c) => (typeof c === 'string' ? c : c.name))).toEqual(['B', 'mid', 'C', 'B']);
+    expect(childElements(root, 'B').map((b) => inlineText(b))).toEqual(['one', 'three']);
+    expect(childElement(root, 'C')?.children).toEqual([]);
+    expect(childElement(root, 'D')).toBeNull();
+  });
+
+  it('decodes the predefined entities and decimal and hex character references in text and attributes', () => {
+    const root = parseXmlElement('<T a="&quot;q&quot; &amp; &#x3bc;">&lt;5 &amp; &gt;2 &apos;x&apos; &#8211; &#x1F600;</T>');
+    expect(root.attributes['a']).toBe('"q" & μ');
+    expect(root.children.join('')).toBe("<5 & >2 'x' – 😀");
+  });
+
+  it('keeps CDATA content literally and skips comments and processing instructions', () => {
+    const root = parseXmlElement('<?pi x?><!-- lead --><T>a<![CDATA[<b>&amp;</b>]]><!-- mid -->c<?pi y?></T><!-- tail -->');
+    expect(root.children.join('')).toBe('a<b>&amp;</b>c');
+  });
+
+  it('reports a mismatched closing tag with its line, column and where the open tag was', () => {
+    const error = syntaxError('<A>\n  <B>text</C>\n</A>');
+    expect(error.line).toBe(2);
+    expect(error.column).toBe(10);
+    expect(error.detail).toContain('closing tag </C> does not match <B> opened at line 2, column 3');
+  });
+
+  it('counts lines and columns from the origin so messages name the file position', () => {
+    const error = syntaxError('<A>\n<B></A>', { line: 40, column: 7 });
+    expect(error.line).toBe(41);
+    expect(error.column).toBe(4);
+    const sameLine = syntaxError('<A><B></A>', { line: 40, column: 7 });
+    expect([sameLine.line, sameLine.column]).toEqual([40, 13]);
+  });
+
+  it.each([
+    ['<A>text', 'text ends before </A>'],
+    ['<A>&nbsp;</A>', 'unknown entity &nbsp;'],
+    ['<A>fish & chips</A>', "'&' not followed by an entity reference"],
+    ['<A>&#xD800;</A>', 'not a valid XML character'],
+    ['<A b=1></A>', 'is not quoted'],
+    ['<A b="1" b="2"></A>', 'duplicate attribute b'],
+    ['<A b="<"></A>', "'<' in the value of attribute b"],
+    ['<A>1 < 2</A>', "'<' not followed by a tag name"],
+    ['<A></A><B></B>', 'more than one root element'],
+    ['junk<A></A>', 'text before the root element'],
+    ['<A><!-- open</A>', 'unterminated comment'],
+    ['<A><![CDATA[x</A>', 'unterminated CDATA section'],
+    ['</A>', 'without a matching opening tag'],
+    ['<A><!DOCTYPE x></A>', 'unexpected markup declaration'],
+    ['', 'no element found'],
+  ])('rejects %j with a message saying %j', (text, expected) => {
+    expect(syntaxError(text).detail).toContain(expected);
+  });
+});
+
+describe('inlineText', () => {
+  it('flattens inline markup keeping its characters and collapses XML blanks', () => {
+    const root = parseXmlElement('<T>\n  CO<sub>2</sub> and <i>E. coli</i>\tat 10<sup>-3</sup>  M\n</T>');
+    expect(inlineText(root)).toBe('CO2 and E. coli at 10-3 M');
+  });
+
+  it('drops the layout blanks of pretty-printed MathML but keeps the blanks around it', () => {
+    const root = parseXmlElement(
+      '<T>rate <mml:math xmlns:mml="http://www.w3.org/1998/Math/MathML">\n  <mml:msub>\n    <mml:mi>k</mml:mi>\n    <mml:mn> 2 </mml:mn>\n  </mml:msub>\n</mml:math> rose</T>',
+    );
+    expect(inlineText(root)).toBe('rate k2 rose');
+  });
+
+  it('keeps non-breaking and thin spaces as written', () => {
+    expect(inlineText(parseXmlElement('<T>5&#xa0;mg and 3&#x2009;h</T>'))).toBe('5\u00a0mg and 3\u2009h');
+  });
+
+  it('follows a path of child names with descend', () => {
+    const root = parseXmlElement('<A><B><C>deep</C></B></A>');
+    expect(inlineText(descend(root, 'B', 'C'))).toBe('deep');
+    expect(descend(root, 'B', 'X', 'C')).toBeNull();
+  });
+});

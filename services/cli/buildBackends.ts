@@ -9,6 +9,9 @@ import { createLlmGenerator } from '../generate/llmGenerator.ts';
 import { createLlmJudge } from '../judge/llmJudge.ts';
 import { describeLlmSettings, llmConfigured, llmSettingsFrom } from '../config/llmSettings.ts';
 import type { ServiceConfig } from '../config/serviceConfig.ts';
+import type { LlmEventListener } from '../llm/llmEvents.ts';
+import type { LlmCallGate } from '../runtime/llmCallGate.ts';
+import { gateLlmClient } from '../llm/gatedLlmClient.ts';
 
 export const BACKEND_CHOICES = ['auto', 'rule-based', 'llm'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -29,6 +32,8 @@ export function buildBackends(options: {
   hierarchyScorer: HierarchyScorer;
   thresholds: Thresholds;
   itemsPerRecord: number;
+  /** Services: LLM events for metrics, and the rate-limit and concurrency gate every call goes through. */
+  llm?: { onEvent?: LlmEventListener; gate?: LlmCallGate };
 }): Backends {
   const { choice, config, env, vocab, hierarchyScorer, thresholds, itemsPerRecord } = options;
   const useLlm = choice === 'llm' || (choice === 'auto' && llmConfigured(config));
@@ -40,10 +45,14 @@ export function buildBackends(options: {
     };
   }
   const settings = llmSettingsFrom(config, env);
-  const generatorClient = createLlmClient(settings.generator);
-  const judgeClient = settings.judge.model === settings.generator.model ? generatorClient : createLlmClient(settings.judge);
+  const build = (c: typeof settings.generator) => {
+    const client = createLlmClient(c, { onEvent: options.llm?.onEvent });
+    return options.llm?.gate ? gateLlmClient(client, options.llm.gate, c.maxTokens) : client;
+  };
+  const generatorClient = build(settings.generator);
+  const judgeClient = settings.judge.model === settings.generator.model ? generatorClient : build(settings.judge);
   return {
-    generator: createLlmGenerator({ client: generatorClient, itemsPerRecord }),
+    generator: createLlmGenerator({ client: generatorClient, itemsPerRecord, vocabulary: vocab }),
     judge: createLlmJudge({ client: judgeClient, hierarchyScorer, thresholds }),
     settingsLines: describeLlmSettings(settings),
   };

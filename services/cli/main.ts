@@ -1,17 +1,29 @@
 import { runCommand, RUN_USAGE } from './runCommand.ts';
 import { annotateCommand, ANNOTATE_USAGE } from './annotateCommand.ts';
 import { UsageError } from './cliErrors.ts';
+import { REPLAY_USAGE, replayCommand, stageServiceCommand } from './serviceCommands.ts';
+import { runIngestService } from '../ingest/ingestService.ts';
 
 const USAGE = `medistill: distil MeSH-guided, judged biomedical question-answer datasets from PubMed
 
-commands:
-  run        the whole chain in one process (ingest, annotate, generate, judge, export)
-  annotate   ingest and MeSH-annotate only, to JSONL
+commands, in one process:
+  run        the whole chain (ingest, annotate, generate, judge, export) on files
+  annotate   with --input: ingest and MeSH-annotate only, to JSONL
   help       this text; "medistill help <command>" for a command's flags
+
+commands that run one stage as a Kafka service (settings from MEDISTILL_* variables):
+  ingest     PubMed records from files, a watched folder or E-utilities → pubmed.records.v1
+  annotate   pubmed.records.v1 → pubmed.annotated.v1 (without --input)
+  generate   pubmed.annotated.v1 → qa.candidates.v1
+  judge      qa.candidates.v1 → qa.judged.v1
+  export     qa.judged.v1 → the dataset folder (MEDISTILL_EXPORT_DIR)
+  replay     re-consume a topic under a new consumer group
 
 ${RUN_USAGE}
 
-${ANNOTATE_USAGE}`;
+${ANNOTATE_USAGE}
+
+${REPLAY_USAGE}`;
 
 /** Errors a user can fix get one line and exit code 2; anything else is a bug and shows its stack. */
 function isUserError(err: unknown): err is Error {
@@ -30,8 +42,17 @@ export async function main(argv: string[]): Promise<number> {
         await runCommand(rest, io);
         return 0;
       case 'annotate':
+        if (!rest.includes('--input')) return await stageServiceCommand('annotate', io.env);
         await annotateCommand(rest, io);
         return 0;
+      case 'generate':
+      case 'judge':
+      case 'export':
+        return await stageServiceCommand(command, io.env);
+      case 'ingest':
+        return await runIngestService(io.env);
+      case 'replay':
+        return await replayCommand(rest, io.env);
       case undefined:
       case 'help':
       case '--help':

@@ -7,6 +7,7 @@ import { createMeshMatcher } from '../mesh/meshMatcher.ts';
 import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
 import { createFailureLog } from '../pipeline/failureLog.ts';
+import type { PubmedArticle } from '../model/pubmedRecord.ts';
 import { runPipeline, type RunResult } from '../pipeline/runPipeline.ts';
 import { createDatasetSink } from '../export/datasetSink.ts';
 import { createProgressReporter } from './progressReporter.ts';
@@ -15,10 +16,12 @@ import { UsageError } from './cliErrors.ts';
 import { buildBackends, BACKEND_CHOICES, type BackendChoice } from './buildBackends.ts';
 import { parseThresholds } from './parseThresholds.ts';
 import { loadServiceConfig } from '../config/serviceConfig.ts';
+import { MAX_LINGER_MS, serveRunMetrics } from '../runtime/metrics/serveRunMetrics.ts';
 
 export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--input ...] [--mesh <desc.xml[.gz]>] [--out <dir>]
                      [--limit N] [--concurrency N] [--backend auto|rule-based|llm]
                      [--items-per-record N] [--threshold criterion=value,...] [--quiet]
+                     [--metrics-port N [--linger-ms N]]
 
 Runs the whole chain in one process: ingest, annotate, generate, judge, export.
   --input              PubMed XML (.xml or .xml.gz): a file, a folder or a glob; repeatable
@@ -30,6 +33,8 @@ Runs the whole chain in one process: ingest, annotate, generate, judge, export.
   --backend            auto (default: llm when MEDISTILL_LLM_BASE_URL is set, else rule-based)
   --items-per-record   candidates asked per record (default 3)
   --threshold          minimum judge scores, e.g. grounded=0.7,hierarchy=0.2
+  --metrics-port       serve Prometheus /metrics on this port while the run goes on (0: any free port)
+  --linger-ms          keep serving metrics this long after the run, for a last scrape (default 0)
 LLM settings come from the environment: MEDISTILL_LLM_BASE_URL, MEDISTILL_LLM_API_KEY (or
 OPENAI_API_KEY), MEDISTILL_LLM_MODEL, MEDISTILL_JUDGE_MODEL, MEDISTILL_LLM_TIMEOUT_MS,
 MEDISTILL_LLM_MAX_RETRIES.`;
@@ -41,6 +46,12 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+function wholeNumber(name: string, value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`--${name} must be a whole number from 0 to ${max}, got "${value}"`);
   return n;
 }
 
@@ -60,6 +71,8 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
         'items-per-record': { type: 'string' },
         threshold: { type: 'string', multiple: true },
         quiet: { type: 'boolean', default: false },
+        'metrics-port': { type: 'string' },
+        'linger-ms': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
@@ -77,6 +90,8 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   const concurrency = positiveInt('concurrency', v.concurrency, 4);
   const itemsPerRecord = positiveInt('items-per-record', v['items-per-record'], 3);
   const thresholds = parseThresholds(v.threshold ?? []);
+  const metricsPort = v['metrics-port'] === undefined ? undefined : wholeNumber('metrics-port', v['metrics-port'], 65_535);
+  const lingerMs = v['linger-ms'] === undefined ? 0 : wholeNumber('linger-ms', v['linger-ms'], MAX_LINGER_MS);
   const outDir = resolve(v.out ?? 'out');
   const log = (line: string): void => {
     if (!v.quiet) io.stderr.write(`${line}\n`);
@@ -90,33 +105,50 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   const vocab = await loadMeshVocabulary(meshPath);
   const matcher = createMeshMatcher(vocab);
   const hierarchyScorer = createHierarchyScorer(vocab);
-  const backends = buildBackends({ choice: backend, config, env: io.env, vocab, hierarchyScorer, thresholds, itemsPerRecord });
-  log(`input: ${files.length} file(s); mesh: ${vocab.version}; generator: ${backends.generator.name}; judge: ${backends.judge.name}`);
-  for (const line of backends.settingsLines) log(`  ${line}`);
+  const observed =
+    metricsPort === undefined
+      ? null
+      : await serveRunMetrics({
+          service: 'run',
+          source: 'files',
+          port: metricsPort,
+          host: config.metricsHost,
+          pricePer1kInput: config.llmPricePer1kInput,
+          pricePer1kOutput: config.llmPricePer1kOutput,
+        });
+  if (observed) log(`metrics: serving /metrics on ${config.metricsHost}:${observed.port}`);
+  try {
+    const backends = buildBackends({ choice: backend, config, env: io.env, vocab, hierarchyScorer, thresholds, itemsPerRecord, llm: observed ? { onEvent: observed.metrics.onLlmEvent } : undefined });
+    log(`input: ${files.length} file(s); mesh: ${vocab.version}; generator: ${backends.generator.name}; judge: ${backends.judge.name}`);
+    for (const line of backends.settingsLines) log(`  ${line}`);
 
-  await mkdir(outDir, { recursive: true });
-  const failures = createFailureLog(resolve(outDir, 'failures.jsonl'));
-  const sink = createDatasetSink({ outDir, meshVersion: vocab.version });
-  const progress = createProgressReporter({ stream: io.stderr });
-  let snapshot = { records: 0, accepted: 0, failed: 0, fraction: null as number | null };
-  const fileIndex = new Map(files.map((f, i) => [f, i]));
+    await mkdir(outDir, { recursive: true });
+    const failures = createFailureLog(resolve(outDir, 'failures.jsonl'));
+    const sink = createDatasetSink({ outDir, meshVersion: vocab.version });
+    const progress = createProgressReporter({ stream: io.stderr });
+    let snapshot = { records: 0, accepted: 0, failed: 0, fraction: null as number | null };
+    const fileIndex = new Map(files.map((f, i) => [f, i]));
 
-  const result = await runPipeline({
-    items: readPubmedInputs(files),
-    stages: { annotate: (r) => annotateRecord(r, { vocab, matcher }), generator: backends.generator, judge: backends.judge },
-    sink,
-    failures,
-    limit,
-    concurrency,
-    onProgress: (p) => {
-      const idx = p.source === null ? undefined : fileIndex.get(p.source);
-      snapshot = { records: p.entries, accepted: p.accepted, failed: p.failed, fraction: idx === undefined ? null : idx / files.length };
-      if (!v.quiet) progress.update(snapshot);
-    },
-  });
-  if (!v.quiet) progress.finish({ ...snapshot, fraction: 1 });
+    const stages = { annotate: (r: PubmedArticle) => annotateRecord(r, { vocab, matcher }), generator: backends.generator, judge: backends.judge };
+    const result = await runPipeline({
+      items: observed ? observed.metrics.items(readPubmedInputs(files)) : readPubmedInputs(files),
+      stages: observed ? observed.metrics.stages(stages) : stages,
+      sink,
+      failures: observed ? observed.metrics.failures(failures) : failures,
+      limit,
+      concurrency,
+      onProgress: (p) => {
+        const idx = p.source === null ? undefined : fileIndex.get(p.source);
+        snapshot = { records: p.entries, accepted: p.accepted, failed: p.failed, fraction: idx === undefined ? null : idx / files.length };
+        if (!v.quiet) progress.update(snapshot);
+      },
+    });
+    if (!v.quiet) progress.finish({ ...snapshot, fraction: 1 });
 
-  await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
-  io.stdout.write(`${formatSummary(result, { outDir, failuresLogged: failures.count })}\n`);
-  return result;
+    await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
+    io.stdout.write(`${formatSummary(result, { outDir, failuresLogged: failures.count })}\n`);
+    return result;
+  } finally {
+    await observed?.close(lingerMs);
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * The Avro contracts of the topics, built from named parts so that a type shared by several topics
  * (a PubMed record inside an annotated record, a candidate inside a judgement) is written once.
- * `npm run schemas:write` writes them to schemas/*.avsc; a test proves the files match this code.
+ * `npx tsx services/contracts/writeSchemaFiles.ts` writes them to schemas/*.avsc; a test proves the files match this code.
  */
 
 export type AvroSchema = string | AvroSchema[] | { [key: string]: unknown };

@@ -2,16 +2,30 @@ import type { XmlElement } from './xmlElement.ts';
 
 const XML_SPACE_RUN = /[ \t\r\n]+/g;
 const ONLY_XML_SPACE = /^[ \t\r\n]*$/;
-/** Most texts are already clean; testing first (with native single-pattern scans) avoids rebuilding them. */
+/**
+ * Most texts are already clean; testing first avoids rebuilding them. Short texts (dates, codes, names) are
+ * checked in one pass; long ones with native single-pattern scans.
+ */
 function needsNormalizing(text: string): boolean {
-  return (
-    text.charCodeAt(0) === 0x20 ||
-    text.charCodeAt(text.length - 1) === 0x20 ||
-    text.indexOf('\n') !== -1 ||
-    text.indexOf('  ') !== -1 ||
-    text.indexOf('\t') !== -1 ||
-    text.indexOf('\r') !== -1
-  );
+  const n = text.length;
+  if (n === 0) return false;
+  if (text.charCodeAt(0) === 0x20 || text.charCodeAt(n - 1) === 0x20) return true;
+  if (n < 64) {
+    let previousSpace = false;
+    for (let k = 0; k < n; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 0x20) {
+        if (previousSpace) return true;
+        previousSpace = true;
+      } else if (c === 0x0a || c === 0x0d || c === 0x09) {
+        return true;
+      } else {
+        previousSpace = false;
+      }
+    }
+    return false;
+  }
+  return text.indexOf('\n') !== -1 || text.indexOf('  ') !== -1 || text.indexOf('\t') !== -1 || text.indexOf('\r') !== -1;
 }
 
 function isMathMl(name: string): boolean {

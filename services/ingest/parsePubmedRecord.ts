@@ -9,7 +9,7 @@ import type {
 import { RecordContentError } from './ingestErrors.ts';
 import { inlineText } from './inlineText.ts';
 import { parseDateElement } from './publicationDate.ts';
-import { childElement, childElements, descend, type XmlElement } from './xmlElement.ts';
+import { attribute, childElement, childElements, descend, type XmlElement } from './xmlElement.ts';
 
 /** Element names that the record parser accepts as a record root. */
 export const RECORD_ELEMENTS: ReadonlySet<string> = new Set([
@@ -59,7 +59,7 @@ function readPmid(element: XmlElement | null, where: string): Pmid {
   const pmid = inlineText(element);
   if (pmid.length === 0) throw new RecordContentError(`${where} has an empty PMID`);
   if (!/^\d+$/.test(pmid)) throw new RecordContentError(`${where} has a PMID that is not a number: ${JSON.stringify(pmid.slice(0, 40))}`);
-  const versionText = element.attributes['Version'];
+  const versionText = attribute(element, 'Version');
   let version = 1;
   if (versionText !== undefined) {
     if (!/^\s*\d+\s*$/.test(versionText) || Number(versionText) < 1) {
@@ -89,8 +89,8 @@ function readAbstract(abstract: XmlElement | null): AbstractSection[] {
     const text = inlineText(part);
     if (text.length === 0) continue;
     sections.push({
-      label: part.attributes['Label']?.trim() || null,
-      nlmCategory: part.attributes['NlmCategory']?.trim() || null,
+      label: attribute(part, 'Label')?.trim() || null,
+      nlmCategory: attribute(part, 'NlmCategory')?.trim() || null,
       text,
     });
   }
@@ -100,7 +100,7 @@ function readAbstract(abstract: XmlElement | null): AbstractSection[] {
 function readArticleIds(lists: (XmlElement | null)[], into: Record<string, string>): void {
   for (const list of lists) {
     for (const id of childElements(list, 'ArticleId')) {
-      const idType = id.attributes['IdType'] ?? 'pubmed';
+      const idType = attribute(id, 'IdType') ?? 'pubmed';
       const value = inlineText(id);
       if (value.length > 0 && into[idType] === undefined) into[idType] = value;
     }
@@ -119,7 +119,7 @@ function readChemicals(citation: XmlElement | null): Chemical[] {
     return {
       registryNumber: inlineText(childElement(chemical, 'RegistryNumber')),
       name: inlineText(substance),
-      ui: substance?.attributes['UI'] ?? null,
+      ui: attribute(substance, 'UI') ?? null,
     };
   });
 }
@@ -130,13 +130,13 @@ function readMesh(citation: XmlElement | null): MeshHeading[] {
     const descriptor = childElement(heading, 'DescriptorName');
     if (descriptor === null) continue;
     headings.push({
-      descriptorUi: descriptor.attributes['UI'] ?? '',
+      descriptorUi: attribute(descriptor, 'UI') ?? '',
       descriptorName: inlineText(descriptor),
-      majorTopic: yes(descriptor.attributes['MajorTopicYN']),
+      majorTopic: yes(attribute(descriptor, 'MajorTopicYN')),
       qualifiers: childElements(heading, 'QualifierName').map((q) => ({
-        ui: q.attributes['UI'] ?? '',
+        ui: attribute(q, 'UI') ?? '',
         name: inlineText(q),
-        majorTopic: yes(q.attributes['MajorTopicYN']),
+        majorTopic: yes(attribute(q, 'MajorTopicYN')),
       })),
     });
   }
@@ -158,7 +158,7 @@ function readJournal(article: XmlElement | null, citation: XmlElement): Journal 
 
 function electronicDoi(article: XmlElement | null): string | null {
   for (const location of childElements(article, 'ELocationID')) {
-    if (location.attributes['EIdType'] === 'doi' && location.attributes['ValidYN'] !== 'N') {
+    if (attribute(location, 'EIdType') === 'doi' && attribute(location, 'ValidYN') !== 'N') {
       const doi = inlineText(location);
       if (doi.length > 0) return doi;
     }
@@ -195,7 +195,7 @@ function fromCitation(citation: XmlElement, pubmedData: XmlElement | null, sourc
     keywords: readKeywords(citation),
     chemicals: readChemicals(citation),
     meshHeadings: readMesh(citation),
-    status: citation.attributes['Status'] ?? null,
+    status: attribute(citation, 'Status') ?? null,
     source,
   };
 }

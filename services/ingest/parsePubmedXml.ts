@@ -1,7 +1,7 @@
 import type { ParseFailure, PubmedItem, SourcePosition } from '../model/pubmedRecord.ts';
 import { InputReadError, RecordContentError, XmlSyntaxError } from './ingestErrors.ts';
 import { parsePubmedRecord, UNUSED_ELEMENTS } from './parsePubmedRecord.ts';
-import { lineColumnAt, parseXmlElement } from './xmlElement.ts';
+import { lineColumnAt, parseXmlElement, parseXmlElementAt, type XmlElement } from './xmlElement.ts';
 import { XmlRecordSplitter, type SplitItem } from './xmlRecordSplitter.ts';
 
 export interface ParsePubmedXmlOptions {
@@ -9,6 +9,8 @@ export interface ParsePubmedXmlOptions {
   maxRecordChars?: number;
 }
 
+/** Characters handed to the splitter at a time. */
+const SPLIT_SLICE = 64 * 1024;
 /** Raw text kept in a ParseFailure, in characters. */
 const MAX_RAW = 64 * 1024;
 const PMID_IN_RAW = /<PMID\b[^>]*>\s*(\d+)\s*<\/PMID\s*>/;
@@ -34,11 +36,22 @@ function shift(origin: SourcePosition, text: string, index: number): SourcePosit
   return { line: at.line, column: at.column, offset: origin.offset + index };
 }
 
-/** Parses one record's text; a record whose closing tag went missing is cut where the next record starts. */
-function recordItems(name: string, text: string, position: SourcePosition, source: string, out: PubmedItem[]): void {
-  let root;
+/** Reads a record in the splitter's buffer; null sends it the slow way, where errors are reported with positions. */
+function readInPlace(text: string, start: number): { end: number; parsed: XmlElement } | null {
   try {
-    root = parseXmlElement(text, { origin: position, skip: UNUSED_ELEMENTS });
+    const { root, end } = parseXmlElementAt(text, start, { skip: UNUSED_ELEMENTS });
+    return { end, parsed: root };
+  } catch (error) {
+    if (error instanceof XmlSyntaxError) return null;
+    throw error;
+  }
+}
+
+/** Parses one record's text; a record whose closing tag went missing is cut where the next record starts. */
+function recordItems(name: string, text: string, position: SourcePosition, source: string, out: PubmedItem[], parsed?: XmlElement): void {
+  let root = parsed;
+  try {
+    root ??= parseXmlElement(text, { origin: position, skip: UNUSED_ELEMENTS });
   } catch (error) {
     if (!(error instanceof XmlSyntaxError)) throw error;
     NESTED_RECORD.lastIndex = 1;
@@ -71,9 +84,9 @@ function recordItems(name: string, text: string, position: SourcePosition, sourc
   }
 }
 
-function splitItems(item: SplitItem, source: string, out: PubmedItem[]): void {
+function splitItems(item: SplitItem<XmlElement>, source: string, out: PubmedItem[]): void {
   if (item.kind === 'record') {
-    recordItems(item.name, item.text, item.position, source, out);
+    recordItems(item.name, item.text, item.position, source, out, item.parsed);
   } else if (item.reason === 'not-pubmed') {
     out.push(failure(source, item.position, `not PubMed XML: ${source}: ${item.message}`, item.raw));
   } else {
@@ -97,7 +110,7 @@ export async function* parsePubmedXml(
   source: string,
   options: ParsePubmedXmlOptions = {},
 ): AsyncGenerator<PubmedItem> {
-  const splitter = new XmlRecordSplitter({ maxRecordChars: options.maxRecordChars, maxRawChars: MAX_RAW });
+  const splitter = new XmlRecordSplitter<XmlElement>({ maxRecordChars: options.maxRecordChars, maxRawChars: MAX_RAW, readInPlace });
   const decoder = new TextDecoder('utf-8');
   const out: PubmedItem[] = [];
   const iterator = chunks[Symbol.asyncIterator]();
@@ -117,7 +130,11 @@ export async function* parsePubmedXml(
       }
       const chunk = next.value;
       const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-      for (const item of splitter.push(text)) splitItems(item, source, out);
+      // Large chunks go to the splitter in slices: its working buffer then stays small and in cache.
+      for (let from = 0; from < text.length; from += SPLIT_SLICE) {
+        const piece = from === 0 && text.length <= SPLIT_SLICE ? text : text.slice(from, from + SPLIT_SLICE);
+        for (const item of splitter.push(piece)) splitItems(item, source, out);
+      }
       // Handing items over per chunk keeps at most one chunk's worth of records alive.
       for (const item of out) yield item;
       out.length = 0;

@@ -3,7 +3,8 @@ import { XmlSyntaxError } from './ingestErrors.ts';
 /** An element of a parsed record: name, attributes and children (elements and text, in document order). */
 export interface XmlElement {
   name: string;
-  attributes: Readonly<Record<string, string>>;
+  /** Attributes as [name, value, name, value...] in document order; read them with `attribute()`. */
+  attributes: readonly string[];
   children: XmlNode[];
   /** Offset of the element's `<` in the parsed text, for messages. */
   start: number;
@@ -12,7 +13,7 @@ export interface XmlElement {
 /** A child of an element: a nested element or a run of decoded text (a run of XML blanks alone is kept as one space). */
 export type XmlNode = XmlElement | string;
 
-const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+const NO_ATTRIBUTES: readonly string[] = Object.freeze([]);
 
 const GT = 0x3e; // >
 const SLASH = 0x2f;
@@ -50,11 +51,14 @@ export interface TextOrigin {
 
 const START: TextOrigin = { line: 1, column: 1 };
 
-/** Line and column (1-based, in UTF-16 code units) of `index` in `text`, shifted by the text's origin; computed only for messages. */
-export function lineColumnAt(text: string, index: number, origin: TextOrigin = START): { line: number; column: number } {
+/**
+ * Line and column (1-based, in UTF-16 code units) of `index` in `text`, counted from `base` (where the parsed
+ * part starts) and shifted by that part's origin in its input; computed only for messages.
+ */
+export function lineColumnAt(text: string, index: number, origin: TextOrigin = START, base = 0): { line: number; column: number } {
   let line = 1;
-  let lineStart = 0;
-  let nl = text.indexOf('\n');
+  let lineStart = base;
+  let nl = text.indexOf('\n', base);
   while (nl !== -1 && nl < index) {
     line++;
     lineStart = nl + 1;
@@ -67,11 +71,13 @@ export function lineColumnAt(text: string, index: number, origin: TextOrigin = S
 /** The text being parsed and where it sits in its input. */
 interface Source {
   text: string;
+  /** Index in `text` where the parsed part starts. */
+  base: number;
   origin: TextOrigin;
   /** Index of the next '&' at or after the last search point (n when none): one forward scan for the whole text. */
   nextAmp: number;
   // Results of readStartTag, kept here so the hot path allocates nothing for them.
-  tagAttributes: Record<string, string> | null;
+  tagAttributes: string[] | null;
   tagSelfClosing: boolean;
 }
 
@@ -85,12 +91,12 @@ function ampIn(src: Source, from: number, to: number): number {
 }
 
 function fail(src: Source, index: number, detail: string): never {
-  const { line, column } = lineColumnAt(src.text, index, src.origin);
-  throw new XmlSyntaxError(detail, { index, line, column });
+  const { line, column } = lineColumnAt(src.text, index, src.origin, src.base);
+  throw new XmlSyntaxError(detail, { index: index - src.base, line, column });
 }
 
 function openedAt(src: Source, element: XmlElement): string {
-  const at = lineColumnAt(src.text, element.start, src.origin);
+  const at = lineColumnAt(src.text, element.start, src.origin, src.base);
   return `line ${at.line}, column ${at.column}`;
 }
 
@@ -156,7 +162,6 @@ export interface ParseXmlOptions {
   skip?: ReadonlySet<string>;
 }
 
-
 /**
  * Reads the attributes of the start tag at `lt` whose name ends at `nameEnd`; returns the index after its '>'.
  * Attributes are collected only with `build`.
@@ -165,7 +170,7 @@ function readStartTag(src: Source, lt: number, nameEnd: number, build: boolean):
   const text = src.text;
   const n = text.length;
   let j = nameEnd;
-  let attributes: Record<string, string> | null = null;
+  let attributes: string[] | null = null;
   for (;;) {
     const before = j;
     while (j < n && isSpace(text.charCodeAt(j))) j++;
@@ -199,10 +204,15 @@ function readStartTag(src: Source, lt: number, nameEnd: number, build: boolean):
     if (ltInValue !== -1 && ltInValue < close) fail(src, ltInValue, `'<' in the value of attribute ${text.slice(attrStart, attrEnd)} of <${text.slice(lt + 1, nameEnd)}>`);
     const hasEntity = ampIn(src, j + 1, close) !== -1;
     if (build) {
-      const attrName = nameAt(text, attrStart, attrEnd);
-      attributes ??= {};
-      if (attributes[attrName] !== undefined && Object.hasOwn(attributes, attrName)) fail(src, attrStart, `duplicate attribute ${attrName} in <${text.slice(lt + 1, nameEnd)}>`);
-      attributes[attrName] = hasEntity ? decodeRange(src, j + 1, close, true) : text.slice(j + 1, close);
+      const attrName = text.slice(attrStart, attrEnd);
+      if (attributes === null) {
+        attributes = [];
+      } else {
+        for (let k = 0; k < attributes.length; k += 2) {
+          if (attributes[k] === attrName) fail(src, attrStart, `duplicate attribute ${attrName} in <${text.slice(lt + 1, nameEnd)}>`);
+        }
+      }
+      attributes.push(attrName, hasEntity ? decodeRange(src, j + 1, close, true) : text.slice(j + 1, close));
     } else if (hasEntity) {
       decodeRange(src, j + 1, close, false);
     }
@@ -217,17 +227,35 @@ function readStartTag(src: Source, lt: number, nameEnd: number, build: boolean):
  * processing instructions) into an element tree; throws XmlSyntaxError on malformed input, with the line and
  * column counted from `options.origin` (where the text starts in its file).
  *
- * @example parseXmlElement('<PMID Version="2">123</PMID>') // { name: 'PMID', attributes: { Version: '2' }, children: ['123'], start: 0 }
+ * @example parseXmlElement('<PMID Version="2">123</PMID>') // { name: 'PMID', attributes: ['Version', '2'], children: ['123'], start: 0 }
  */
 export function parseXmlElement(text: string, options: ParseXmlOptions = {}): XmlElement {
-  const src: Source = { text, origin: options.origin ?? START, nextAmp: -1, tagAttributes: null, tagSelfClosing: false };
+  return parse(text, 0, options, false).root;
+}
+
+/**
+ * Parses the element whose start tag is at `start` in a larger text, in place, and stops after its closing
+ * tag; returns the tree and the index just past it. Throws XmlSyntaxError (index relative to `start`) when the
+ * element is malformed or the text ends first.
+ *
+ * @example parseXmlElementAt('<Set><A>1</A><A>2</A>', 13) // { root: <A>2</A>, end: 21 }
+ */
+export function parseXmlElementAt(text: string, start: number, options: ParseXmlOptions = {}): { root: XmlElement; end: number } {
+  return parse(text, start, options, true);
+}
+
+function parse(text: string, start: number, options: ParseXmlOptions, stopAtRootEnd: boolean): { root: XmlElement; end: number } {
+  const src: Source = { text, base: start, origin: options.origin ?? START, nextAmp: -1, tagAttributes: null, tagSelfClosing: false };
   const skip = options.skip ?? null;
   const skipKeys = skip === null ? null : skipKeysOf(skip);
   const n = text.length;
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
   let current: XmlElement | null = null;
-  let i = 0;
+  let i = start;
+  if (stopAtRootEnd && (text.charCodeAt(start) !== 0x3c || !isNameStart(text.charCodeAt(start + 1)))) {
+    fail(src, start, `expected a start tag at ${describe(text, start)}`);
+  }
   while (i < n) {
     const lt = text.indexOf('<', i);
     const textEnd = lt === -1 ? n : lt;
@@ -254,10 +282,11 @@ export function parseXmlElement(text: string, options: ParseXmlOptions = {}): Xm
       // Fast path: the expected closing tag, written plainly.
       if (current !== null) {
         const closeEnd = lt + 2 + current.name.length;
-        if (text.charCodeAt(closeEnd) === GT && sameName(text, lt + 2, current.name)) {
+        if (text.charCodeAt(closeEnd) === GT && text.startsWith(current.name, lt + 2)) {
           stack.pop();
           current = stack.length > 0 ? (stack[stack.length - 1] as XmlElement) : null;
           i = closeEnd + 1;
+          if (current === null && stopAtRootEnd) return { root: root as XmlElement, end: i };
           continue;
         }
       }
@@ -274,6 +303,7 @@ export function parseXmlElement(text: string, options: ParseXmlOptions = {}): Xm
       stack.pop();
       current = stack.length > 0 ? (stack[stack.length - 1] as XmlElement) : null;
       i = j + 1;
+      if (current === null && stopAtRootEnd) return { root: root as XmlElement, end: i };
     } else if (c === BANG) {
       if (text.startsWith('!--', lt + 1)) {
         const end = text.indexOf('-->', lt + 4);
@@ -296,14 +326,14 @@ export function parseXmlElement(text: string, options: ParseXmlOptions = {}): Xm
       if (!isNameStart(c)) fail(src, lt, `'<' not followed by a tag name: ${describe(text, lt)} (write &lt; for a literal '<')`);
       if (current === null && root !== null) fail(src, lt, 'more than one root element');
       const nameEnd = readName(text, lt + 1);
-      const name = nameAt(text, lt + 1, nameEnd);
+      const name = text.slice(lt + 1, nameEnd);
       if (skipKeys !== null && current !== null && skipKeys[skipKey(text, lt + 1, nameEnd)] === 1 && (skip as ReadonlySet<string>).has(name)) {
         i = readStartTag(src, lt, nameEnd, false);
         if (!src.tagSelfClosing) i = skipToClose(src, lt, name, i);
         continue;
       }
       // Most tags have no attributes: no call needed.
-      let attributes: Readonly<Record<string, string>> = NO_ATTRIBUTES;
+      let attributes: readonly string[] = NO_ATTRIBUTES;
       let selfClosing = false;
       if (text.charCodeAt(nameEnd) === GT) {
         i = nameEnd + 1;
@@ -318,6 +348,8 @@ export function parseXmlElement(text: string, options: ParseXmlOptions = {}): Xm
       if (!selfClosing) {
         stack.push(element);
         current = element;
+      } else if (current === null && stopAtRootEnd) {
+        return { root: element, end: i };
       }
     }
   }
@@ -325,7 +357,7 @@ export function parseXmlElement(text: string, options: ParseXmlOptions = {}): Xm
     fail(src, n, `text ends before </${current.name}> (opened at ${openedAt(src, current)})`);
   }
   if (root === null) fail(src, n, 'no element found');
-  return root;
+  return { root, end: n };
 }
 
 /** Index just after the closing tag of the skipped element `name` opened at `lt`, its content unread. */
@@ -335,7 +367,7 @@ function skipToClose(src: Source, lt: number, name: string, from: number): numbe
   for (;;) {
     const close = text.indexOf('</', at);
     if (close === -1) {
-      const opened = lineColumnAt(text, lt, src.origin);
+      const opened = lineColumnAt(text, lt, src.origin, src.base);
       fail(src, text.length, `text ends before </${name}> (opened at line ${opened.line}, column ${opened.column})`);
     }
     let j = close + 2 + name.length;
@@ -358,22 +390,6 @@ function skipKey(text: string, start: number, end: number): number {
   return ((text.charCodeAt(start) & 0x7f) << 6) | Math.min(end - start, 63);
 }
 
-/**
- * Recently seen names by first character and length. Reusing the same string for a repeated name saves a
- * slice per tag and lets the engine look attribute keys up without re-hashing a fresh string each time.
- */
-const recentNames: (string | undefined)[] = new Array<string | undefined>(128 << 6);
-
-/** text[start, end) as a string, taken from recentNames when the same name was seen before. */
-function nameAt(text: string, start: number, end: number): string {
-  const key = skipKey(text, start, end);
-  const cached = recentNames[key];
-  if (cached !== undefined && cached.length === end - start && sameName(text, start, cached)) return cached;
-  const name = text.slice(start, end);
-  recentNames[key] = name;
-  return name;
-}
-
 const skipKeyCache = new WeakMap<ReadonlySet<string>, Uint8Array>();
 
 function skipKeysOf(skip: ReadonlySet<string>): Uint8Array {
@@ -386,6 +402,13 @@ function skipKeysOf(skip: ReadonlySet<string>): Uint8Array {
   return keys;
 }
 
+/** The value of the attribute `name` of `element`, or undefined. */
+export function attribute(element: XmlElement | null, name: string): string | undefined {
+  if (element === null) return undefined;
+  const attributes = element.attributes;
+  for (let k = 0; k < attributes.length; k += 2) if (attributes[k] === name) return attributes[k + 1];
+  return undefined;
+}
 
 /** The first child element named `name`, or null. */
 export function childElement(parent: XmlElement | null, name: string): XmlElement | null {

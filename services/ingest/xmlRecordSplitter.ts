@@ -1,12 +1,14 @@
 import type { SourcePosition } from '../model/pubmedRecord.ts';
 
 /** The raw text of one top-level record element and where it starts in the input. */
-export interface RawRecord {
+export interface RawRecord<T = never> {
   kind: 'record';
   /** Element name: PubmedArticle, PubmedBookArticle, DeleteCitation, MedlineCitation... */
   name: string;
   text: string;
   position: SourcePosition;
+  /** What `readInPlace` made of the record, when it could read it. */
+  parsed?: T;
 }
 
 /**
@@ -24,9 +26,16 @@ export interface SplitProblem {
   name: string | null;
 }
 
-export type SplitItem = RawRecord | SplitProblem;
+export type SplitItem<T = never> = RawRecord<T> | SplitProblem;
 
-export interface XmlRecordSplitterOptions {
+export interface XmlRecordSplitterOptions<T = never> {
+  /**
+   * Optional fast path: reads the record whose start tag is at `start` in place (the splitter's buffer is
+   * passed, not a copy) and returns the index just past it with what it read, or null when it cannot (the
+   * buffer ends first, or the record is malformed); the splitter then delimits the record by its closing
+   * tag as usual. Saves a second scan of every record when the caller parses records anyway.
+   */
+  readInPlace?: (text: string, start: number) => { end: number; parsed: T } | null;
   /** Largest record, in characters; a longer one is reported as `too-large` and skipped. Default 16 MiB. */
   maxRecordChars?: number;
   /** Longest raw text kept in a problem, in characters. Default 64 KiB. */
@@ -81,7 +90,8 @@ interface OpenRecord {
  * for (const chunk of chunks) for (const item of splitter.push(chunk)) handle(item);
  * for (const item of splitter.end()) handle(item);
  */
-export class XmlRecordSplitter {
+export class XmlRecordSplitter<T = never> {
+  private readonly readInPlace: ((text: string, start: number) => { end: number; parsed: T } | null) | null;
   private readonly maxRecordChars: number;
   private readonly maxRawChars: number;
   private buf = '';
@@ -103,7 +113,8 @@ export class XmlRecordSplitter {
   private isStopped = false;
   private ended = false;
 
-  constructor(options: XmlRecordSplitterOptions = {}) {
+  constructor(options: XmlRecordSplitterOptions<T> = {}) {
+    this.readInPlace = options.readInPlace ?? null;
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD;
     this.maxRawChars = options.maxRawChars ?? DEFAULT_MAX_RAW;
     if (!(this.maxRecordChars > 0)) throw new RangeError(`maxRecordChars must be a positive number of characters, got ${options.maxRecordChars}`);
@@ -121,9 +132,9 @@ export class XmlRecordSplitter {
   }
 
   /** Feeds the next piece of decoded text; returns the records and problems it completes. */
-  push(chunk: string): SplitItem[] {
+  push(chunk: string): SplitItem<T>[] {
     if (this.ended) throw new Error('XmlRecordSplitter.push called after end()');
-    const out: SplitItem[] = [];
+    const out: SplitItem<T>[] = [];
     if (this.isStopped || chunk.length === 0) return out;
     this.received += chunk.length;
     this.buf = this.buf.length === 0 ? chunk : this.buf + chunk;
@@ -133,10 +144,10 @@ export class XmlRecordSplitter {
   }
 
   /** Signals the end of the input; returns what the remaining text gives (an unterminated record, a missing root...). */
-  end(): SplitItem[] {
+  end(): SplitItem<T>[] {
     if (this.ended) return [];
     this.ended = true;
-    const out: SplitItem[] = [];
+    const out: SplitItem<T>[] = [];
     if (this.isStopped) return out;
     this.scan(out, true);
     if (this.isStopped) return out;
@@ -244,7 +255,7 @@ export class XmlRecordSplitter {
     }
   }
 
-  private scan(out: SplitItem[], final: boolean): void {
+  private scan(out: SplitItem<T>[], final: boolean): void {
     for (;;) {
       if (this.isStopped) return;
       const buf = this.buf;
@@ -361,6 +372,15 @@ export class XmlRecordSplitter {
         if (rootLevel) this.phase = 'after';
         continue;
       }
+      if (this.readInPlace !== null) {
+        const read = this.readInPlace(buf, lt);
+        if (read !== null) {
+          out.push({ kind: 'record', name, text: buf.slice(lt, read.end), position, parsed: read.parsed });
+          this.pos = read.end;
+          if (rootLevel) this.phase = 'after';
+          continue;
+        }
+      }
       this.record = { name, closeTag: `</${name}`, start: lt, position, searchFrom: gt + 1, rootLevel };
     }
   }
@@ -388,7 +408,7 @@ export class XmlRecordSplitter {
     return gt === -1 ? -1 : gt + 1;
   }
 
-  private failIfTooLong(out: SplitItem[], lt: number): void {
+  private failIfTooLong(out: SplitItem<T>[], lt: number): void {
     if (this.buf.length - lt <= this.maxRecordChars) return;
     const at = this.positionAt(this.bufStart + lt);
     out.push(this.problem('too-large', `markup at line ${at.line} runs longer than ${this.maxRecordChars} characters; the rest of the input is ignored`, at, this.buf.slice(lt, lt + this.maxRawChars), null));

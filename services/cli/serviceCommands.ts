@@ -1,0 +1,146 @@
+import { parseArgs } from 'node:util';
+import { runService, type StageContext } from '../runtime/runService.ts';
+import { loadServiceConfig } from '../config/serviceConfig.ts';
+import { createKafkaClient } from '../runtime/kafka/createKafkaClient.ts';
+import { TOPICS } from '../contracts/avroSchemas.ts';
+import { UsageError } from './cliErrors.ts';
+import type { KafkaStage } from '../runtime/kafka/stageRunner.ts';
+import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
+import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
+import { createAnnotateContext } from '../annotate/annotateContext.ts';
+import { createAnnotateKafkaStage } from '../annotate/annotateKafkaStage.ts';
+import { createGenerateKafkaStage } from '../generate/generateKafkaStage.ts';
+import { createJudgeKafkaStage } from '../judge/judgeKafkaStage.ts';
+import { createExportKafkaStage } from '../export/exportKafkaStage.ts';
+import { DEFAULT_THRESHOLDS } from '../judge/verdict.ts';
+import { createLlmRateLimiter } from '../runtime/llmRateLimiter.ts';
+import { createAimdConcurrency } from '../runtime/aimdConcurrency.ts';
+import { createLlmCallGate, type LlmCallGate } from '../runtime/llmCallGate.ts';
+import type { LlmEvent } from '../llm/llmEvents.ts';
+import { buildBackends } from './buildBackends.ts';
+import { BUNDLED_MESH } from './runCommand.ts';
+
+export const STAGE_SERVICES = ['annotate', 'generate', 'judge', 'export'] as const;
+export type StageServiceName = (typeof STAGE_SERVICES)[number];
+
+async function loadVocab(ctx: StageContext) {
+  const path = ctx.config.meshPath ?? BUNDLED_MESH.pathname;
+  const vocab = await loadMeshVocabulary(path);
+  ctx.log(`mesh: ${vocab.version}`);
+  return vocab;
+}
+
+/**
+ * The LLM gate of a service: requests and tokens per minute, and a concurrency limit that halves
+ * when the server says 429 (seen through the client's retry events) and grows back slowly.
+ */
+function buildLlmGate(ctx: StageContext): { gate: LlmCallGate; onEvent: (e: LlmEvent) => void } {
+  const { config } = ctx;
+  const concurrency = createAimdConcurrency({ maxLimit: config.llmMaxConcurrency });
+  const rateLimiter = createLlmRateLimiter({ requestsPerMinute: config.llmRequestsPerMinute, tokensPerMinute: config.llmTokensPerMinute });
+  const gate = createLlmCallGate({ rateLimiter, concurrency });
+  const onEvent = (e: LlmEvent): void => {
+    if (e.type === 'llm.retry' && e.reason === 'rate_limited') concurrency.onOverload(e.delayMs);
+  };
+  return { gate, onEvent };
+}
+
+/** The generator and judge of a service: LLM ones behind the gate when an LLM is configured, else rule-based. */
+async function buildServiceBackends(ctx: StageContext) {
+  const vocab = await loadVocab(ctx);
+  const backends = buildBackends({
+    choice: 'auto',
+    config: ctx.config,
+    env: ctx.env,
+    vocab,
+    hierarchyScorer: createHierarchyScorer(vocab),
+    thresholds: DEFAULT_THRESHOLDS,
+    itemsPerRecord: ctx.config.itemsPerRecord,
+    llm: buildLlmGate(ctx),
+  });
+  for (const line of backends.settingsLines) ctx.log(line);
+  return backends;
+}
+
+/** Builds the Kafka stage of a service from its configuration. */
+export async function buildStage(name: StageServiceName, ctx: StageContext): Promise<KafkaStage> {
+  switch (name) {
+    case 'annotate': {
+      const vocab = await loadVocab(ctx);
+      return createAnnotateKafkaStage({ ctx: createAnnotateContext(vocab), codeVersion: ctx.codeVersion });
+    }
+    case 'generate': {
+      const backends = await buildServiceBackends(ctx);
+      return createGenerateKafkaStage({ generator: backends.generator, codeVersion: ctx.codeVersion });
+    }
+    case 'judge': {
+      const backends = await buildServiceBackends(ctx);
+      return createJudgeKafkaStage({ judge: backends.judge, codeVersion: ctx.codeVersion });
+    }
+    case 'export':
+      return createExportKafkaStage({ outDir: ctx.config.exportDir, log: ctx.log });
+  }
+}
+
+/** `medistill annotate|generate|judge|export`: runs one stage as a Kafka service until SIGTERM. */
+export function stageServiceCommand(name: StageServiceName, env: NodeJS.ProcessEnv): Promise<number> {
+  return runService({ name, env, buildStage: (ctx) => buildStage(name, ctx) });
+}
+
+/** Which service consumes each topic. */
+const CONSUMER_OF: Record<string, StageServiceName> = {
+  [TOPICS.records]: 'annotate',
+  [TOPICS.annotated]: 'generate',
+  [TOPICS.candidates]: 'judge',
+  [TOPICS.judged]: 'export',
+};
+
+export const REPLAY_USAGE = `usage: medistill replay --topic <topic> --from <offset|timestamp|earliest> --group <new group>
+
+Re-consumes a topic under a new consumer group, with the service that consumes it
+(${Object.entries(CONSUMER_OF).map(([t, s]) => `${t} → ${s}`).join(', ')}).
+--from is an offset applied to every partition, "earliest", or a time (ISO 8601 or ms since epoch).
+Outputs carry the code, prompt and model versions, so a new prompt or model regenerates downstream
+data and the export keeps the newest version of each item.`;
+
+/** Parses --from: a bare integer is an offset, "earliest" the start, anything else a timestamp. */
+export function parseReplayFrom(from: string): { kind: 'offset'; offset: string } | { kind: 'timestamp'; ms: number } | { kind: 'earliest' } {
+  if (from === 'earliest') return { kind: 'earliest' };
+  if (/^\d+$/.test(from) && from.length < 12) return { kind: 'offset', offset: from };
+  const ms = /^\d+$/.test(from) ? Number(from) : Date.parse(from);
+  if (!Number.isFinite(ms)) throw new UsageError(`--from must be an offset, "earliest" or a time (ISO 8601 or ms since epoch), got "${from}"`);
+  return { kind: 'timestamp', ms };
+}
+
+/** `medistill replay`: positions a new consumer group on the topic, then runs the consuming service under it. */
+export async function replayCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { topic: { type: 'string' }, from: { type: 'string' }, group: { type: 'string' } }, strict: true }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${REPLAY_USAGE}`);
+  }
+  if (!values.topic || !values.from || !values.group) throw new UsageError(`--topic, --from and --group are required\n${REPLAY_USAGE}`);
+  const service = CONSUMER_OF[values.topic];
+  if (!service) throw new UsageError(`no service consumes "${values.topic}"; replayable topics: ${Object.keys(CONSUMER_OF).join(', ')}`);
+  const from = parseReplayFrom(values.from);
+  const config = loadServiceConfig(env, { groupId: values.group });
+  const kafka = createKafkaClient(config, 'medistill-replay', (l) => process.stderr.write(`${l}\n`));
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const groups = await admin.describeGroups([values.group]);
+    const state = groups.groups[0]?.state;
+    if (state && state !== 'Dead' && state !== 'Empty') throw new UsageError(`consumer group "${values.group}" is active (${state}); replay needs a new or idle group`);
+    const ends = await admin.fetchTopicOffsets(values.topic);
+    let partitions: { partition: number; offset: string }[];
+    if (from.kind === 'offset') partitions = ends.map((e) => ({ partition: e.partition, offset: from.offset }));
+    else if (from.kind === 'earliest') partitions = ends.map((e) => ({ partition: e.partition, offset: e.low }));
+    else partitions = (await admin.fetchTopicOffsetsByTimestamp(values.topic, from.ms)).map((p) => ({ partition: p.partition, offset: p.offset }));
+    await admin.setOffsets({ groupId: values.group, topic: values.topic, partitions });
+    process.stderr.write(`replay: ${values.group} positioned on ${values.topic} at ${partitions.map((p) => `${p.partition}:${p.offset}`).join(' ')}\n`);
+  } finally {
+    await admin.disconnect();
+  }
+  return runService({ name: service, env, overrides: { groupId: values.group }, buildStage: (ctx) => buildStage(service, ctx) });
+}

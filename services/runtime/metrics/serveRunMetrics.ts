@@ -1,0 +1,38 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Registry } from 'prom-client';
+import { startMetricsServer } from './metricsServer.ts';
+import { createPipelineMetrics, type PipelineMetrics, type PipelineMetricsOptions } from './pipelineMetrics.ts';
+
+/** The metrics of a `medistill run` process and the server that exposes them. */
+export interface RunMetricsServer {
+  readonly metrics: PipelineMetrics;
+  readonly port: number;
+  /** Keeps serving `lingerMs` longer (so a scraper sees the final values), then stops. */
+  close(lingerMs?: number): Promise<void>;
+}
+
+/** Longest time `medistill run` keeps its metrics server up after the run (one hour). */
+export const MAX_LINGER_MS = 3_600_000;
+
+/**
+ * Serves /metrics, /healthz and /readyz for an in-process run on a registry of its own, with the
+ * same metric names as the Kafka services (service label from `options.service`).
+ */
+export async function serveRunMetrics(options: PipelineMetricsOptions & { port: number; host: string }): Promise<RunMetricsServer> {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: options.service });
+  const metrics = createPipelineMetrics(registry, options);
+  const server = await startMetricsServer({ registry, port: options.port, host: options.host, ready: () => ({ ok: true }) });
+  let closed: Promise<void> | undefined;
+  return {
+    metrics,
+    port: server.port,
+    close(lingerMs = 0) {
+      closed ??= (async () => {
+        if (lingerMs > 0) await sleep(Math.min(lingerMs, MAX_LINGER_MS));
+        await server.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { ParseFailure, PubmedItem, SourcePosition } from '../model/pubmedRecord.ts';
 import { InputReadError, RecordContentError, XmlSyntaxError } from './ingestErrors.ts';
 import { parsePubmedRecord, UNUSED_ELEMENTS } from './parsePubmedRecord.ts';
-import { lineColumnAt, parseXmlElement, parseXmlElementAt, type XmlElement } from './xmlElement.ts';
+import { lineColumnAt, parseXmlElement } from './xmlElement.ts';
 import { XmlRecordSplitter, type SplitItem } from './xmlRecordSplitter.ts';
 
 export interface ParsePubmedXmlOptions {
@@ -36,22 +36,11 @@ function shift(origin: SourcePosition, text: string, index: number): SourcePosit
   return { line: at.line, column: at.column, offset: origin.offset + index };
 }
 
-/** Reads a record in the splitter's buffer; null sends it the slow way, where errors are reported with positions. */
-function readInPlace(text: string, start: number): { end: number; parsed: XmlElement } | null {
-  try {
-    const { root, end } = parseXmlElementAt(text, start, { skip: UNUSED_ELEMENTS });
-    return { end, parsed: root };
-  } catch (error) {
-    if (error instanceof XmlSyntaxError) return null;
-    throw error;
-  }
-}
-
 /** Parses one record's text; a record whose closing tag went missing is cut where the next record starts. */
-function recordItems(name: string, text: string, position: SourcePosition, source: string, out: PubmedItem[], parsed?: XmlElement): void {
-  let root = parsed;
+function recordItems(name: string, text: string, position: SourcePosition, source: string, out: PubmedItem[]): void {
+  let root;
   try {
-    root ??= parseXmlElement(text, { origin: position, skip: UNUSED_ELEMENTS });
+    root = parseXmlElement(text, { origin: position, skip: UNUSED_ELEMENTS });
   } catch (error) {
     if (!(error instanceof XmlSyntaxError)) throw error;
     NESTED_RECORD.lastIndex = 1;
@@ -84,9 +73,9 @@ function recordItems(name: string, text: string, position: SourcePosition, sourc
   }
 }
 
-function splitItems(item: SplitItem<XmlElement>, source: string, out: PubmedItem[]): void {
+function splitItems(item: SplitItem, source: string, out: PubmedItem[]): void {
   if (item.kind === 'record') {
-    recordItems(item.name, item.text, item.position, source, out, item.parsed);
+    recordItems(item.name, item.text, item.position, source, out);
   } else if (item.reason === 'not-pubmed') {
     out.push(failure(source, item.position, `not PubMed XML: ${source}: ${item.message}`, item.raw));
   } else {
@@ -110,7 +99,7 @@ export async function* parsePubmedXml(
   source: string,
   options: ParsePubmedXmlOptions = {},
 ): AsyncGenerator<PubmedItem> {
-  const splitter = new XmlRecordSplitter<XmlElement>({ maxRecordChars: options.maxRecordChars, maxRawChars: MAX_RAW, readInPlace });
+  const splitter = new XmlRecordSplitter({ maxRecordChars: options.maxRecordChars, maxRawChars: MAX_RAW });
   const decoder = new TextDecoder('utf-8');
   const out: PubmedItem[] = [];
   const iterator = chunks[Symbol.asyncIterator]();

@@ -51,14 +51,11 @@ export interface TextOrigin {
 
 const START: TextOrigin = { line: 1, column: 1 };
 
-/**
- * Line and column (1-based, in UTF-16 code units) of `index` in `text`, counted from `base` (where the parsed
- * part starts) and shifted by that part's origin in its input; computed only for messages.
- */
-export function lineColumnAt(text: string, index: number, origin: TextOrigin = START, base = 0): { line: number; column: number } {
+/** Line and column (1-based, in UTF-16 code units) of `index` in `text`, shifted by the text's origin; computed only for messages. */
+export function lineColumnAt(text: string, index: number, origin: TextOrigin = START): { line: number; column: number } {
   let line = 1;
-  let lineStart = base;
-  let nl = text.indexOf('\n', base);
+  let lineStart = 0;
+  let nl = text.indexOf('\n');
   while (nl !== -1 && nl < index) {
     line++;
     lineStart = nl + 1;
@@ -71,32 +68,19 @@ export function lineColumnAt(text: string, index: number, origin: TextOrigin = S
 /** The text being parsed and where it sits in its input. */
 interface Source {
   text: string;
-  /** Index in `text` where the parsed part starts. */
-  base: number;
   origin: TextOrigin;
-  /** Index of the next '&' at or after the last search point (n when none): one forward scan for the whole text. */
-  nextAmp: number;
   // Results of readStartTag, kept here so the hot path allocates nothing for them.
   tagAttributes: string[] | null;
   tagSelfClosing: boolean;
 }
 
-/** Index of the first '&' in text[from, to), or -1; amortized over the text thanks to the nextAmp cache. */
-function ampIn(src: Source, from: number, to: number): number {
-  if (src.nextAmp < from) {
-    const found = src.text.indexOf('&', from);
-    src.nextAmp = found === -1 ? src.text.length : found;
-  }
-  return src.nextAmp < to ? src.nextAmp : -1;
-}
-
 function fail(src: Source, index: number, detail: string): never {
-  const { line, column } = lineColumnAt(src.text, index, src.origin, src.base);
-  throw new XmlSyntaxError(detail, { index: index - src.base, line, column });
+  const { line, column } = lineColumnAt(src.text, index, src.origin);
+  throw new XmlSyntaxError(detail, { index, line, column });
 }
 
 function openedAt(src: Source, element: XmlElement): string {
-  const at = lineColumnAt(src.text, element.start, src.origin, src.base);
+  const at = lineColumnAt(src.text, element.start, src.origin);
   return `line ${at.line}, column ${at.column}`;
 }
 
@@ -112,42 +96,36 @@ function readName(text: string, at: number): number {
   return j;
 }
 
-/**
- * Decodes the entities and character references of text[from, to); with `build` false only checks them
- * (for skipped elements) and returns ''.
- */
-function decodeRange(src: Source, from: number, to: number, build: boolean): string {
-  const text = src.text;
+/** Decodes the entities and character references of `raw`, a slice found at `base` in the parsed text. */
+function decodeEntities(src: Source, raw: string, base: number): string {
   let out = '';
-  let copied = from;
-  let amp = ampIn(src, from, to);
+  let copied = 0;
+  let amp = raw.indexOf('&');
   while (amp !== -1) {
-    if (build) out += text.slice(copied, amp);
-    const semi = text.indexOf(';', amp + 1);
-    if (semi === -1 || semi >= to || semi - amp > 12) fail(src, amp, "'&' not followed by an entity reference ending in ';' (write &amp;)");
-    const name = text.slice(amp + 1, semi);
-    let char: string;
+    out += raw.slice(copied, amp);
+    const semi = raw.indexOf(';', amp + 1);
+    if (semi === -1 || semi - amp > 12) fail(src, base + amp, "'&' not followed by an entity reference ending in ';' (write &amp;)");
+    const name = raw.slice(amp + 1, semi);
     switch (name) {
-      case 'amp': char = '&'; break;
-      case 'lt': char = '<'; break;
-      case 'gt': char = '>'; break;
-      case 'quot': char = '"'; break;
-      case 'apos': char = "'"; break;
+      case 'amp': out += '&'; break;
+      case 'lt': out += '<'; break;
+      case 'gt': out += '>'; break;
+      case 'quot': out += '"'; break;
+      case 'apos': out += "'"; break;
       default: {
         let code = NaN;
         if (/^#[0-9]+$/.test(name)) code = Number.parseInt(name.slice(1), 10);
         else if (/^#x[0-9a-fA-F]+$/.test(name)) code = Number.parseInt(name.slice(2), 16);
-        else fail(src, amp, `unknown entity &${name};`);
+        else fail(src, base + amp, `unknown entity &${name};`);
         const valid = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) && code !== 0xfffe && code !== 0xffff);
-        if (!valid) fail(src, amp, `character reference &${name}; is not a valid XML character`);
-        char = String.fromCodePoint(code);
+        if (!valid) fail(src, base + amp, `character reference &${name}; is not a valid XML character`);
+        out += String.fromCodePoint(code);
       }
     }
-    if (build) out += char;
     copied = semi + 1;
-    amp = ampIn(src, copied, to);
+    amp = raw.indexOf('&', copied);
   }
-  return build ? out + text.slice(copied, to) : '';
+  return out + raw.slice(copied);
 }
 
 /** Options of parseXmlElement. */
@@ -202,7 +180,8 @@ function readStartTag(src: Source, lt: number, nameEnd: number, build: boolean):
     // The next '<' is normally the next tag, just after this one: indexOf stays short.
     const ltInValue = text.indexOf('<', j + 1);
     if (ltInValue !== -1 && ltInValue < close) fail(src, ltInValue, `'<' in the value of attribute ${text.slice(attrStart, attrEnd)} of <${text.slice(lt + 1, nameEnd)}>`);
-    const hasEntity = ampIn(src, j + 1, close) !== -1;
+    const value = text.slice(j + 1, close);
+    const hasEntity = value.indexOf('&') !== -1;
     if (build) {
       const attrName = text.slice(attrStart, attrEnd);
       if (attributes === null) {
@@ -212,9 +191,9 @@ function readStartTag(src: Source, lt: number, nameEnd: number, build: boolean):
           if (attributes[k] === attrName) fail(src, attrStart, `duplicate attribute ${attrName} in <${text.slice(lt + 1, nameEnd)}>`);
         }
       }
-      attributes.push(attrName, hasEntity ? decodeRange(src, j + 1, close, true) : text.slice(j + 1, close));
+      attributes.push(attrName, hasEntity ? decodeEntities(src, value, j + 1) : value);
     } else if (hasEntity) {
-      decodeRange(src, j + 1, close, false);
+      decodeEntities(src, value, j + 1);
     }
     j = close + 1;
   }
@@ -230,32 +209,14 @@ function readStartTag(src: Source, lt: number, nameEnd: number, build: boolean):
  * @example parseXmlElement('<PMID Version="2">123</PMID>') // { name: 'PMID', attributes: ['Version', '2'], children: ['123'], start: 0 }
  */
 export function parseXmlElement(text: string, options: ParseXmlOptions = {}): XmlElement {
-  return parse(text, 0, options, false).root;
-}
-
-/**
- * Parses the element whose start tag is at `start` in a larger text, in place, and stops after its closing
- * tag; returns the tree and the index just past it. Throws XmlSyntaxError (index relative to `start`) when the
- * element is malformed or the text ends first.
- *
- * @example parseXmlElementAt('<Set><A>1</A><A>2</A>', 13) // { root: <A>2</A>, end: 21 }
- */
-export function parseXmlElementAt(text: string, start: number, options: ParseXmlOptions = {}): { root: XmlElement; end: number } {
-  return parse(text, start, options, true);
-}
-
-function parse(text: string, start: number, options: ParseXmlOptions, stopAtRootEnd: boolean): { root: XmlElement; end: number } {
-  const src: Source = { text, base: start, origin: options.origin ?? START, nextAmp: -1, tagAttributes: null, tagSelfClosing: false };
+  const src: Source = { text, origin: options.origin ?? START, tagAttributes: null, tagSelfClosing: false };
   const skip = options.skip ?? null;
   const skipKeys = skip === null ? null : skipKeysOf(skip);
   const n = text.length;
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
   let current: XmlElement | null = null;
-  let i = start;
-  if (stopAtRootEnd && (text.charCodeAt(start) !== 0x3c || !isNameStart(text.charCodeAt(start + 1)))) {
-    fail(src, start, `expected a start tag at ${describe(text, start)}`);
-  }
+  let i = 0;
   while (i < n) {
     const lt = text.indexOf('<', i);
     const textEnd = lt === -1 ? n : lt;
@@ -272,7 +233,7 @@ function parse(text: string, start: number, options: ParseXmlOptions, stopAtRoot
           current.children.push(' ');
         } else {
           const raw = text.slice(i, textEnd);
-          current.children.push(raw.indexOf('&') === -1 ? raw : decodeRange(src, i, textEnd, true));
+          current.children.push(raw.indexOf('&') === -1 ? raw : decodeEntities(src, raw, i));
         }
       }
     }
@@ -286,7 +247,6 @@ function parse(text: string, start: number, options: ParseXmlOptions, stopAtRoot
           stack.pop();
           current = stack.length > 0 ? (stack[stack.length - 1] as XmlElement) : null;
           i = closeEnd + 1;
-          if (current === null && stopAtRootEnd) return { root: root as XmlElement, end: i };
           continue;
         }
       }
@@ -303,7 +263,6 @@ function parse(text: string, start: number, options: ParseXmlOptions, stopAtRoot
       stack.pop();
       current = stack.length > 0 ? (stack[stack.length - 1] as XmlElement) : null;
       i = j + 1;
-      if (current === null && stopAtRootEnd) return { root: root as XmlElement, end: i };
     } else if (c === BANG) {
       if (text.startsWith('!--', lt + 1)) {
         const end = text.indexOf('-->', lt + 4);
@@ -348,8 +307,6 @@ function parse(text: string, start: number, options: ParseXmlOptions, stopAtRoot
       if (!selfClosing) {
         stack.push(element);
         current = element;
-      } else if (current === null && stopAtRootEnd) {
-        return { root: element, end: i };
       }
     }
   }
@@ -357,7 +314,7 @@ function parse(text: string, start: number, options: ParseXmlOptions, stopAtRoot
     fail(src, n, `text ends before </${current.name}> (opened at ${openedAt(src, current)})`);
   }
   if (root === null) fail(src, n, 'no element found');
-  return { root, end: n };
+  return root;
 }
 
 /** Index just after the closing tag of the skipped element `name` opened at `lt`, its content unread. */
@@ -367,7 +324,7 @@ function skipToClose(src: Source, lt: number, name: string, from: number): numbe
   for (;;) {
     const close = text.indexOf('</', at);
     if (close === -1) {
-      const opened = lineColumnAt(text, lt, src.origin, src.base);
+      const opened = lineColumnAt(text, lt, src.origin);
       fail(src, text.length, `text ends before </${name}> (opened at line ${opened.line}, column ${opened.column})`);
     }
     let j = close + 2 + name.length;

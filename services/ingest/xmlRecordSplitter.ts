@@ -1,14 +1,12 @@
 import type { SourcePosition } from '../model/pubmedRecord.ts';
 
 /** The raw text of one top-level record element and where it starts in the input. */
-export interface RawRecord<T = never> {
+export interface RawRecord {
   kind: 'record';
   /** Element name: PubmedArticle, PubmedBookArticle, DeleteCitation, MedlineCitation... */
   name: string;
   text: string;
   position: SourcePosition;
-  /** What `readInPlace` made of the record, when it could read it. */
-  parsed?: T;
 }
 
 /**
@@ -26,16 +24,9 @@ export interface SplitProblem {
   name: string | null;
 }
 
-export type SplitItem<T = never> = RawRecord<T> | SplitProblem;
+export type SplitItem = RawRecord | SplitProblem;
 
-export interface XmlRecordSplitterOptions<T = never> {
-  /**
-   * Optional fast path: reads the record whose start tag is at `start` in place (the splitter's buffer is
-   * passed, not a copy) and returns the index just past it with what it read, or null when it cannot (the
-   * buffer ends first, or the record is malformed); the splitter then delimits the record by its closing
-   * tag as usual. Saves a second scan of every record when the caller parses records anyway.
-   */
-  readInPlace?: (text: string, start: number) => { end: number; parsed: T } | null;
+export interface XmlRecordSplitterOptions {
   /** Largest record, in characters; a longer one is reported as `too-large` and skipped. Default 16 MiB. */
   maxRecordChars?: number;
   /** Longest raw text kept in a problem, in characters. Default 64 KiB. */
@@ -90,8 +81,7 @@ interface OpenRecord {
  * for (const chunk of chunks) for (const item of splitter.push(chunk)) handle(item);
  * for (const item of splitter.end()) handle(item);
  */
-export class XmlRecordSplitter<T = never> {
-  private readonly readInPlace: ((text: string, start: number) => { end: number; parsed: T } | null) | null;
+export class XmlRecordSplitter {
   private readonly maxRecordChars: number;
   private readonly maxRawChars: number;
   private buf = '';
@@ -113,8 +103,7 @@ export class XmlRecordSplitter<T = never> {
   private isStopped = false;
   private ended = false;
 
-  constructor(options: XmlRecordSplitterOptions<T> = {}) {
-    this.readInPlace = options.readInPlace ?? null;
+  constructor(options: XmlRecordSplitterOptions = {}) {
     this.maxRecordChars = options.maxRecordChars ?? DEFAULT_MAX_RECORD;
     this.maxRawChars = options.maxRawChars ?? DEFAULT_MAX_RAW;
     if (!(this.maxRecordChars > 0)) throw new RangeError(`maxRecordChars must be a positive number of characters, got ${options.maxRecordChars}`);
@@ -132,9 +121,9 @@ export class XmlRecordSplitter<T = never> {
   }
 
   /** Feeds the next piece of decoded text; returns the records and problems it completes. */
-  push(chunk: string): SplitItem<T>[] {
+  push(chunk: string): SplitItem[] {
     if (this.ended) throw new Error('XmlRecordSplitter.push called after end()');
-    const out: SplitItem<T>[] = [];
+    const out: SplitItem[] = [];
     if (this.isStopped || chunk.length === 0) return out;
     this.received += chunk.length;
     this.buf = this.buf.length === 0 ? chunk : this.buf + chunk;
@@ -144,10 +133,10 @@ export class XmlRecordSplitter<T = never> {
   }
 
   /** Signals the end of the input; returns what the remaining text gives (an unterminated record, a missing root...). */
-  end(): SplitItem<T>[] {
+  end(): SplitItem[] {
     if (this.ended) return [];
     this.ended = true;
-    const out: SplitItem<T>[] = [];
+    const out: SplitItem[] = [];
     if (this.isStopped) return out;
     this.scan(out, true);
     if (this.isStopped) return out;
@@ -255,7 +244,7 @@ export class XmlRecordSplitter<T = never> {
     }
   }
 
-  private scan(out: SplitItem<T>[], final: boolean): void {
+  private scan(out: SplitItem[], final: boolean): void {
     for (;;) {
       if (this.isStopped) return;
       const buf = this.buf;
@@ -372,15 +361,6 @@ export class XmlRecordSplitter<T = never> {
         if (rootLevel) this.phase = 'after';
         continue;
       }
-      if (this.readInPlace !== null) {
-        const read = this.readInPlace(buf, lt);
-        if (read !== null) {
-          out.push({ kind: 'record', name, text: buf.slice(lt, read.end), position, parsed: read.parsed });
-          this.pos = read.end;
-          if (rootLevel) this.phase = 'after';
-          continue;
-        }
-      }
       this.record = { name, closeTag: `</${name}`, start: lt, position, searchFrom: gt + 1, rootLevel };
     }
   }
@@ -408,7 +388,7 @@ export class XmlRecordSplitter<T = never> {
     return gt === -1 ? -1 : gt + 1;
   }
 
-  private failIfTooLong(out: SplitItem<T>[], lt: number): void {
+  private failIfTooLong(out: SplitItem[], lt: number): void {
     if (this.buf.length - lt <= this.maxRecordChars) return;
     const at = this.positionAt(this.bufStart + lt);
     out.push(this.problem('too-large', `markup at line ${at.line} runs longer than ${this.maxRecordChars} characters; the rest of the input is ignored`, at, this.buf.slice(lt, lt + this.maxRawChars), null));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { XmlSyntaxError } from '../../../services/ingest/ingestErrors.ts';
 import { inlineText } from '../../../services/ingest/inlineText.ts';
-import { childElement, childElements, descend, parseXmlElement } from '../../../services/ingest/xmlElement.ts';
+import { attribute, childElement, childElements, descend, parseXmlElement } from '../../../services/ingest/xmlElement.ts';
 
 function syntaxError(text: string, origin?: { line: number; column: number }): XmlSyntaxError {
   try {
@@ -17,7 +17,8 @@ describe('parseXmlElement', () => {
   it('builds the tree with attributes, nested elements and text in document order', () => {
     const root = parseXmlElement('<A x="1" y=\'two\'><B>one</B>mid<C/><B>three</B></A>');
     expect(root.name).toBe('A');
-    expect(root.attributes).toEqual({ x: '1', y: 'two' });
+    expect(root.attributes).toEqual(['x', '1', 'y', 'two']);
+    expect([attribute(root, 'y'), attribute(root, 'z')]).toEqual(['two', undefined]);
     expect(root.children.map((c) => (typeof c === 'string' ? c : c.name))).toEqual(['B', 'mid', 'C', 'B']);
     expect(childElements(root, 'B').map((b) => inlineText(b))).toEqual(['one', 'three']);
     expect(childElement(root, 'C')?.children).toEqual([]);
@@ -26,7 +27,7 @@ describe('parseXmlElement', () => {
 
   it('decodes the predefined entities and decimal and hex character references in text and attributes', () => {
     const root = parseXmlElement('<T a="&quot;q&quot; &amp; &#x3bc;">&lt;5 &amp; &gt;2 &apos;x&apos; &#8211; &#x1F600;</T>');
-    expect(root.attributes['a']).toBe('"q" & μ');
+    expect(attribute(root, 'a')).toBe('"q" & μ');
     expect(root.children.join('')).toBe("<5 & >2 'x' – 😀");
   });
 
@@ -48,6 +49,19 @@ describe('parseXmlElement', () => {
     expect(error.column).toBe(4);
     const sameLine = syntaxError('<A><B></A>', { line: 40, column: 7 });
     expect([sameLine.line, sameLine.column]).toEqual([40, 13]);
+  });
+
+  it('leaves skipped elements out of the tree, content unread, and goes on after their closing tag', () => {
+    const skip = new Set(['AuthorList']);
+    const root = parseXmlElement('<A><AuthorList n="1"><Author>&bogus; <x></AuthorList ><B>kept</B><AuthorList/></A>', { skip });
+    expect(root.children.map((c) => (typeof c === 'string' ? c : c.name))).toEqual(['B']);
+    expect(inlineText(childElement(root, 'B'))).toBe('kept');
+  });
+
+  it('still requires the closing tag of a skipped element and a well-formed start tag', () => {
+    const skip = new Set(['AuthorList']);
+    expect(() => parseXmlElement('<A>\n<AuthorList><Author>x</Author></A>', { skip })).toThrow(/text ends before <\/AuthorList> \(opened at line 2, column 1\)/);
+    expect(() => parseXmlElement('<A><AuthorList n=1></AuthorList></A>', { skip })).toThrow(/is not quoted/);
   });
 
   it.each([

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { XmlRecordSplitter, type SplitItem } from '../../../services/ingest/xmlRecordSplitter.ts';
+import { XmlRecordSplitter, type SplitItem, type XmlRecordSplitterOptions } from '../../../services/ingest/xmlRecordSplitter.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../fixtures/pubmed/${name}`, import.meta.url), 'utf8');
 
-function split(chunks: string[], options?: ConstructorParameters<typeof XmlRecordSplitter>[0]): SplitItem[] {
+function split(chunks: string[], options?: XmlRecordSplitterOptions): SplitItem[] {
   const splitter = new XmlRecordSplitter(options);
   const items: SplitItem[] = [];
   for (const chunk of chunks) items.push(...splitter.push(chunk));

@@ -110,7 +110,10 @@ export function createRegistryAdmin(connection: RegistryConnection): RegistryAdm
       return (data as { compatibilityLevel: CompatibilityLevel }).compatibilityLevel;
     },
     async setSubjectCompatibility(subject, level) {
-      const { status, data } = await call('PUT', `/config/${enc(subject)}`, { compatibility: level });
+      let { status, data } = await call('PUT', `/config/${enc(subject)}`, { compatibility: level });
+      // Apicurio answers 409 when another service created the subject's rule at the same moment;
+      // the rule exists now, so the same PUT updates it.
+      if (status === 409) ({ status, data } = await call('PUT', `/config/${enc(subject)}`, { compatibility: level }));
       if (status !== 200) throw refusal(subject, 'setting the compatibility', status, data);
     },
     async isCompatible(subject, schema) {

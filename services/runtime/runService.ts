@@ -49,6 +49,8 @@ function processStopSignal(): Promise<void> {
  */
 export async function runService(options: ServiceOptions): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  // Listen for SIGTERM from the start, so a stop during start-up is still a clean stop.
+  const stopRequested = options.stopSignal ?? processStopSignal();
   const config = loadServiceConfig(options.env, options.overrides);
   log(`${options.name}: starting medistill ${codeVersion()} with`);
   for (const line of describeServiceConfig(config)) log(`  ${line}`);
@@ -97,7 +99,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
   log(`${options.name}: consuming ${stage.inputTopic} as ${groupId}; metrics on :${metrics.port}`);
   options.onReady?.({ metricsPort: metrics.port });
 
-  const stopped = (options.stopSignal ?? processStopSignal()).then(() => 'stop' as const);
+  const stopped = stopRequested.then(() => 'stop' as const);
   const outcome = await Promise.race([stopped, runner.done.then(() => 'stop' as const, () => 'crash' as const)]);
   if (outcome === 'stop') {
     log(`${options.name}: stopping: draining in-flight work`);

@@ -30,20 +30,21 @@ function between(text: string, start: string, end: string): string {
 
 function generate(user: string): string {
   const abstract = between(user, '<<<', '>>>');
+  const title = /^Title: (.*)$/m.exec(user)?.[1]?.trim() ?? 'the study';
   const sentences = abstract.split(/(?<=\.)\s+/).filter((s) => s.length > 20);
   const first = sentences[0] ?? abstract;
   const last = sentences[sentences.length - 1] ?? abstract;
   const slots = [...user.matchAll(/^(\d+)\. type (\w+); target (D\d+) "([^"]+)"/gm)];
   const items = slots.map(([, slot, type, ui, name]) => {
     if (type === 'yes_no_maybe') {
-      return { slot: Number(slot), type, targetUi: ui, question: `Is ${name} discussed as an outcome-relevant factor?`, answer: 'yes', longAnswer: last };
+      return { slot: Number(slot), type, targetUi: ui, question: `In "${title}", is ${name} discussed as an outcome-relevant factor?`, answer: 'yes', longAnswer: last };
     }
     if (type === 'multiple_choice') {
       return {
         slot: Number(slot),
         type,
         targetUi: ui,
-        question: `Which statement about ${name} is reported?`,
+        question: `Which statement about ${name} does "${title}" report?`,
         options: [
           { label: 'A', text: first },
           { label: 'B', text: 'An unrelated finding about dental caries.' },
@@ -54,7 +55,7 @@ function generate(user: string): string {
         explanation: 'Option A is stated in the abstract.',
       };
     }
-    return { slot: Number(slot), type, targetUi: ui, question: `What is reported about ${name}?`, answer: first, explanation: 'Stated in the abstract.' };
+    return { slot: Number(slot), type, targetUi: ui, question: `What does "${title}" report about ${name}?`, answer: first, explanation: 'Stated in the abstract.' };
   });
   return JSON.stringify({ items });
 }

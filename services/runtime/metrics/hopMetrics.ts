@@ -43,7 +43,11 @@ export function createHopMetrics(registry: Registry, service: string, readLag?: 
   });
   inFlight.set(labels, 0);
   paused.set(labels, 0);
-  for (const reason of ['undecodable', 'invalid_input', 'llm', 'retries_exhausted', 'bug', 'unknown']) deadLetters.inc({ service, reason }, 0);
+  // Known reasons start at 0 so that dashboards and alerts see a series before the first failure.
+  for (const reason of ['undecodable', 'invalid_input', 'llm', 'retries_exhausted', 'bug', 'unknown']) {
+    deadLetters.inc({ service, reason }, 0);
+    retries.inc({ service, reason }, 0);
+  }
   commits.inc(labels, 0);
   duplicates.inc(labels, 0);
 

@@ -69,6 +69,7 @@ export function createLlmMetrics(registry: Registry, options: LlmMetricsOptions)
 
   for (const type of ['input', 'output']) tokens.inc({ service, type }, 0);
   cost.inc({ service }, 0);
+  for (const outcome of ['repair', 'rejected']) outputProblems.inc({ service, outcome }, 0);
   requests.inc({ service, status: '429', outcome: 'rate_limited' }, 0);
   requests.inc({ service, status: '200', outcome: 'ok' }, 0);
 

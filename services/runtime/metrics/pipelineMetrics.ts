@@ -47,10 +47,12 @@ const seconds = (startedAt: number): number => (performance.now() - startedAt) /
  * Declares hop, ingest, LLM and quality metrics for one `medistill run` process on the registry
  * passed in and returns wrappers for the pipeline's parts. A hop is labelled with the topic the
  * Kafka service would read or write, so the same dashboards show both; the judge hop counts items,
- * not records, because the in-process judge sees one item at a time.
+ * not records, because the in-process judge sees one item at a time. The service also becomes the
+ * registry's default label, which is how the ingest metrics carry it (as they do in the services).
  */
 export function createPipelineMetrics(registry: Registry, options: PipelineMetricsOptions): PipelineMetrics {
   const { service } = options;
+  registry.setDefaultLabels({ service });
   const hop = createHopMetrics(registry, service);
   const ingest = createIngestMetrics(registry);
   const quality = createQualityMetrics(registry, service);

@@ -20,7 +20,6 @@ export const MAX_LINGER_MS = 3_600_000;
  */
 export async function serveRunMetrics(options: PipelineMetricsOptions & { port: number; host: string }): Promise<RunMetricsServer> {
   const registry = new Registry();
-  registry.setDefaultLabels({ service: options.service });
   const metrics = createPipelineMetrics(registry, options);
   const server = await startMetricsServer({ registry, port: options.port, host: options.host, ready: () => ({ ok: true }) });
   let closed: Promise<void> | undefined;

@@ -1,0 +1,24 @@
+import { Histogram, Registry } from 'prom-client';
+import { createHopMetrics } from '../../../services/runtime/metrics/hopMetrics.ts';
+import { createIngestMetrics } from '../../../services/runtime/metrics/ingestMetrics.ts';
+import { createLlmMetrics } from '../../../services/runtime/metrics/llmMetrics.ts';
+import { createQualityMetrics } from '../../../services/runtime/metrics/qualityMetrics.ts';
+
+/**
+ * Every series name the metric modules declare (histograms expanded to _bucket, _sum and _count),
+ * from one registry populated by all the factories.
+ */
+export async function declaredMetricNames(): Promise<Set<string>> {
+  const registry = new Registry();
+  createHopMetrics(registry, 'all', async () => []);
+  createLlmMetrics(registry, { service: 'all', pricePer1kInput: 0, pricePer1kOutput: 0 });
+  createQualityMetrics(registry, 'all');
+  createIngestMetrics(registry);
+  const names = new Set<string>();
+  for (const m of registry.getMetricsAsArray()) {
+    const name = (m as unknown as { name: string }).name;
+    if ((m as unknown) instanceof Histogram) for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+    else names.add(name);
+  }
+  return names;
+}

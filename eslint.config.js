@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'out/', '.stack/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', 'out/', '.stack/', 'coverage/', '.scratch/', 'bench/.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

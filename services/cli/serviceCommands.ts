@@ -17,6 +17,8 @@ import { createLlmRateLimiter } from '../runtime/llmRateLimiter.ts';
 import { createAimdConcurrency } from '../runtime/aimdConcurrency.ts';
 import { createLlmCallGate, type LlmCallGate } from '../runtime/llmCallGate.ts';
 import type { LlmEvent } from '../llm/llmEvents.ts';
+import { createLlmMetrics } from '../runtime/metrics/llmMetrics.ts';
+import { createQualityMetrics } from '../runtime/metrics/qualityMetrics.ts';
 import { buildBackends } from './buildBackends.ts';
 import { BUNDLED_MESH } from './runCommand.ts';
 
@@ -34,19 +36,22 @@ async function loadVocab(ctx: StageContext) {
  * The LLM gate of a service: requests and tokens per minute, and a concurrency limit that halves
  * when the server says 429 (seen through the client's retry events) and grows back slowly.
  */
-function buildLlmGate(ctx: StageContext): { gate: LlmCallGate; onEvent: (e: LlmEvent) => void } {
+function buildLlmGate(name: StageServiceName, ctx: StageContext): { gate: LlmCallGate; onEvent: (e: LlmEvent) => void } {
   const { config } = ctx;
+  const metrics = createLlmMetrics(ctx.registry, { service: name, pricePer1kInput: config.llmPricePer1kInput, pricePer1kOutput: config.llmPricePer1kOutput });
   const concurrency = createAimdConcurrency({ maxLimit: config.llmMaxConcurrency });
+  metrics.watchConcurrency(() => concurrency.limit);
   const rateLimiter = createLlmRateLimiter({ requestsPerMinute: config.llmRequestsPerMinute, tokensPerMinute: config.llmTokensPerMinute });
-  const gate = createLlmCallGate({ rateLimiter, concurrency });
+  const gate = createLlmCallGate({ rateLimiter, concurrency, onEvent: metrics.onGateEvent });
   const onEvent = (e: LlmEvent): void => {
+    metrics.onLlmEvent(e);
     if (e.type === 'llm.retry' && e.reason === 'rate_limited') concurrency.onOverload(e.delayMs);
   };
   return { gate, onEvent };
 }
 
 /** The generator and judge of a service: LLM ones behind the gate when an LLM is configured, else rule-based. */
-async function buildServiceBackends(ctx: StageContext) {
+async function buildServiceBackends(name: StageServiceName, ctx: StageContext) {
   const vocab = await loadVocab(ctx);
   const backends = buildBackends({
     choice: 'auto',
@@ -56,7 +61,7 @@ async function buildServiceBackends(ctx: StageContext) {
     hierarchyScorer: createHierarchyScorer(vocab),
     thresholds: DEFAULT_THRESHOLDS,
     itemsPerRecord: ctx.config.itemsPerRecord,
-    llm: buildLlmGate(ctx),
+    llm: buildLlmGate(name, ctx),
   });
   for (const line of backends.settingsLines) ctx.log(line);
   return backends;
@@ -67,15 +72,18 @@ export async function buildStage(name: StageServiceName, ctx: StageContext): Pro
   switch (name) {
     case 'annotate': {
       const vocab = await loadVocab(ctx);
-      return createAnnotateKafkaStage({ ctx: createAnnotateContext(vocab), codeVersion: ctx.codeVersion });
+      const quality = createQualityMetrics(ctx.registry, name);
+      return createAnnotateKafkaStage({ ctx: createAnnotateContext(vocab), codeVersion: ctx.codeVersion, onAnnotated: quality.annotated });
     }
     case 'generate': {
-      const backends = await buildServiceBackends(ctx);
-      return createGenerateKafkaStage({ generator: backends.generator, codeVersion: ctx.codeVersion });
+      const backends = await buildServiceBackends(name, ctx);
+      const quality = createQualityMetrics(ctx.registry, name);
+      return createGenerateKafkaStage({ generator: backends.generator, codeVersion: ctx.codeVersion, onCandidates: quality.candidates });
     }
     case 'judge': {
-      const backends = await buildServiceBackends(ctx);
-      return createJudgeKafkaStage({ judge: backends.judge, codeVersion: ctx.codeVersion });
+      const backends = await buildServiceBackends(name, ctx);
+      const quality = createQualityMetrics(ctx.registry, name);
+      return createJudgeKafkaStage({ judge: backends.judge, codeVersion: ctx.codeVersion, onJudged: quality.judged });
     }
     case 'export':
       return createExportKafkaStage({ outDir: ctx.config.exportDir, log: ctx.log });

@@ -12,6 +12,7 @@ import { deadLetterFor } from '../runtime/kafka/deadLetter.ts';
 import { createDedupWindow } from '../runtime/dedupWindow.ts';
 import { startMetricsServer } from '../runtime/metrics/metricsServer.ts';
 import { createHopMetrics } from '../runtime/metrics/hopMetrics.ts';
+import { createIngestMetrics, type IngestMetrics } from '../runtime/metrics/ingestMetrics.ts';
 import { codeVersion } from '../runtime/codeVersion.ts';
 import { createLocalSource } from './sources/localSource.ts';
 import { createUpdateFolderSource } from './sources/updateFolderSource.ts';
@@ -28,7 +29,7 @@ function yesterdayUtc(): Date {
 }
 
 /** Builds the configured source: local files (once), a watched folder of update files, or E-utilities. */
-function buildSource(config: ServiceConfig, signal: AbortSignal): AsyncIterable<SourceItem> {
+function buildSource(config: ServiceConfig, signal: AbortSignal, metrics: IngestMetrics): AsyncIterable<SourceItem> {
   const checkpoint = () => createFileCheckpointStore(join(config.ingestStateDir, 'checkpoints.json'));
   switch (config.ingestSource) {
     case 'files':
@@ -49,6 +50,7 @@ function buildSource(config: ServiceConfig, signal: AbortSignal): AsyncIterable<
         pollIntervalMs: config.pollIntervalMs,
         checkpoint: checkpoint(),
         signal,
+        onEvent: metrics.onEutilsEvent,
       });
   }
 }
@@ -67,11 +69,12 @@ export async function runIngestService(env: NodeJS.ProcessEnv, stopSignal?: Prom
   for (const line of describeServiceConfig(config)) log(`  ${line}`);
 
   const abort = new AbortController();
-  const source = buildSource(config, abort.signal);
   const registry = new Registry();
   registry.setDefaultLabels({ service: 'ingest' });
   collectDefaultMetrics({ register: registry });
   const instruments = createHopMetrics(registry, 'ingest');
+  const ingestMetrics = createIngestMetrics(registry);
+  const source = buildSource(config, abort.signal, ingestMetrics);
 
   const kafka = createKafkaClient(config, 'medistill-ingest', log);
   const admin = kafka.admin();
@@ -113,6 +116,7 @@ export async function runIngestService(env: NodeJS.ProcessEnv, stopSignal?: Prom
 
   async function send(entry: SourceItem): Promise<void> {
     const { item } = entry;
+    ingestMetrics.record(config.ingestSource, item.kind === 'error' ? 'failure' : item.kind);
     if (item.kind === 'article') {
       if (dedup.seen(`${item.pmid}@${item.version}`)) {
         counts.duplicates++;

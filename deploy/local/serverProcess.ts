@@ -16,6 +16,8 @@ export interface SpawnServerOptions {
   cwd: string;
   /** Receives the process's stdout and stderr. */
   outputFile: string;
+  /** The whole environment of the process. Default: this process's environment. */
+  env?: Readonly<Record<string, string>>;
   /**
    * Leave the process running after this Node process exits (own process group, not guarded).
    * Default false: the process is killed when this Node process exits.
@@ -60,6 +62,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
       cwd: options.cwd,
       stdio: ['ignore', output.fd, output.fd],
       detached: options.detached ?? false,
+      env: options.env,
     });
   } finally {
     // The child has its own copy of the descriptor.

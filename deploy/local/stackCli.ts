@@ -9,12 +9,16 @@ import { REGISTRY_JAR } from './startRegistry.ts';
 import { StackUsageError } from './stackErrors.ts';
 import { readStackState, removeStackState, writeStackState, type StackState } from './stackState.ts';
 import { isRunning, stopPid } from './stopPid.ts';
+import { MEDISTILL_BIN, startPipeline, stopServices } from './startPipeline.ts';
 
-const USAGE = `usage: stackCli.ts <fetch|up|down> [--dir <folder>] [--artifacts <folder>] [--kafka-port <n>] [--registry-port <n>]
+const USAGE = `usage: stackCli.ts <fetch|up|down> [--dir <folder>] [--artifacts <folder>] [--kafka-port <n>] [--registry-port <n>] [--no-pipeline]
   fetch  resolve Kafka and the schema registry with Maven (cached under <folder>/artifacts)
-  up     start both, detached; write <folder>/state.json; print their addresses
-  down   stop what <folder>/state.json lists
-  --dir defaults to .stack/ at the repository root, --artifacts to <dir>/artifacts`;
+  up     start both, detached, then the services annotate, generate, judge and export against them,
+         and feed the bundled sample through ingest; the dataset appears in <folder>/export;
+         write <folder>/state.json; print the addresses (--no-pipeline: broker and registry only)
+  down   stop what <folder>/state.json lists: the services first, then the broker and the registry
+  --dir defaults to .stack/ at the repository root, --artifacts to <dir>/artifacts
+  MEDISTILL_LLM_* and MEDISTILL_JUDGE_MODEL pass through to the services (rule-based when unset)`;
 
 function parsePort(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -29,11 +33,17 @@ function describe(state: StackState): string[] {
   return [
     `kafka     ${state.brokers.join(',')}  (pid ${state.kafka.pid}, log ${state.kafka.logFile})`,
     `registry  ${state.registryUrl}  (pid ${state.registry.pid}, log ${state.registry.logFile})`,
+    ...(state.services ?? []).map((s) => `${s.name.padEnd(9)} http://127.0.0.1:${s.metricsPort}/metrics  (pid ${s.pid}, log ${s.logFile})`),
   ];
 }
 
+/** Stops the services first (they drain and commit while the broker is still there), then the servers. */
 async function stopDetached(dir: string, state: StackState): Promise<void> {
-  await Promise.all([stopPid(state.kafka.pid, KAFKA_MAIN_CLASS), stopPid(state.registry.pid, REGISTRY_JAR)]);
+  try {
+    await stopServices(state.services ?? []);
+  } finally {
+    await Promise.all([stopPid(state.kafka.pid, KAFKA_MAIN_CLASS), stopPid(state.registry.pid, REGISTRY_JAR)]);
+  }
   await rm(join(state.runDir, 'kafka', 'data'), { recursive: true, force: true });
   await removeStackState(dir);
 }
@@ -43,41 +53,91 @@ interface UpOptions {
   artifactsDir: string | undefined;
   kafkaPort: number | undefined;
   registryPort: number | undefined;
+  pipeline: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+async function servicesRunning(state: StackState, pipeline: boolean): Promise<boolean> {
+  const services = state.services ?? [];
+  if (pipeline && services.length === 0) return false;
+  return (await Promise.all(services.map((s) => isRunning(s.pid, MEDISTILL_BIN)))).every(Boolean);
 }
 
 async function up(options: UpOptions, print: (line: string) => void): Promise<void> {
   const { dir } = options;
   const previous = await readStackState(dir);
+  let state: StackState | undefined;
   if (previous) {
-    const [kafkaUp, registryUp] = await Promise.all([
+    const [kafkaUp, registryUp, servicesUp] = await Promise.all([
       isRunning(previous.kafka.pid, KAFKA_MAIN_CLASS),
       isRunning(previous.registry.pid, REGISTRY_JAR),
+      servicesRunning(previous, options.pipeline),
     ]);
-    if (kafkaUp && registryUp) {
+    if (kafkaUp && registryUp && servicesUp) {
       print('already running:');
       describe(previous).forEach((line) => print(line));
       return;
     }
-    // Half a stack is no use: stop what is left and start afresh.
-    await stopDetached(dir, previous);
+    if (kafkaUp && registryUp) {
+      // The broker and its topics are fine: restart only the services on them.
+      await stopServices(previous.services ?? []);
+      state = { ...previous, services: [] };
+      await writeStackState(dir, state);
+    } else {
+      // Half a stack is no use: stop what is left and start afresh.
+      await stopDetached(dir, previous);
+    }
   }
   const started = Date.now();
-  const stack = await startLocalStack({ ...options, detached: true });
-  const state: StackState = {
-    runDir: stack.runDir,
-    brokers: stack.brokers,
-    registryUrl: stack.registryUrl,
-    startedAt: new Date().toISOString(),
-    kafka: stack.kafka,
-    registry: stack.registry,
-  };
-  await writeStackState(dir, state);
-  print(`started in ${((Date.now() - started) / 1000).toFixed(1)} s:`);
-  describe(state).forEach((line) => print(line));
+  if (!state) {
+    const stack = await startLocalStack({ ...options, detached: true });
+    state = {
+      runDir: stack.runDir,
+      brokers: stack.brokers,
+      registryUrl: stack.registryUrl,
+      startedAt: new Date().toISOString(),
+      kafka: stack.kafka,
+      registry: stack.registry,
+    };
+    await writeStackState(dir, state);
+    print(`broker and registry started in ${((Date.now() - started) / 1000).toFixed(1)} s:`);
+    describe(state).forEach((line) => print(line));
+  }
+  if (!options.pipeline) return;
+  const current: StackState = { ...state, services: [] };
+  try {
+    const pipeline = await startPipeline({
+      stackDir: dir,
+      runDir: current.runDir,
+      brokers: current.brokers,
+      registryUrl: current.registryUrl,
+      callerEnv: options.env,
+      // Recorded at spawn, so that `down` finds a service even if this command dies before it is ready.
+      onSpawn: async (service) => {
+        current.services = [...(current.services ?? []), service];
+        await writeStackState(dir, current);
+      },
+      print,
+    });
+    print(`pipeline up in ${((Date.now() - started) / 1000).toFixed(1)} s; the dataset appears in ${pipeline.datasetFile} as the export catches up`);
+    print(`metrics: ${pipeline.services.map((s) => `http://127.0.0.1:${s.metricsPort}/metrics`).join(' ')}`);
+    print(`stop everything with: npm run stack:down${dir === resolve(DEFAULT_STACK_DIR) ? '' : ` -- --dir ${dir}`}`);
+  } catch (err) {
+    // Up either works or leaves nothing running; the logs stay in the run folder.
+    await stopDetached(dir, current).catch(() => undefined);
+    throw err;
+  }
 }
 
-/** Runs the stack tool with the given arguments (without node and script); resolves with the exit code. */
-export async function runStackCli(argv: readonly string[], print: (line: string) => void): Promise<number> {
+/**
+ * Runs the stack tool with the given arguments (without node and script); resolves with the exit
+ * code. `env` is the caller's environment: PATH, HOME and the LLM settings pass to the services.
+ */
+export async function runStackCli(
+  argv: readonly string[],
+  print: (line: string) => void,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
@@ -86,6 +146,7 @@ export async function runStackCli(argv: readonly string[], print: (line: string)
       artifacts: { type: 'string' },
       'kafka-port': { type: 'string' },
       'registry-port': { type: 'string' },
+      'no-pipeline': { type: 'boolean' },
     },
   });
   const dir = resolve(values.dir ?? DEFAULT_STACK_DIR);
@@ -102,7 +163,14 @@ export async function runStackCli(argv: readonly string[], print: (line: string)
     }
     case 'up':
       await up(
-        { dir, artifactsDir, kafkaPort: parsePort('kafka-port', values['kafka-port']), registryPort: parsePort('registry-port', values['registry-port']) },
+        {
+          dir,
+          artifactsDir,
+          kafkaPort: parsePort('kafka-port', values['kafka-port']),
+          registryPort: parsePort('registry-port', values['registry-port']),
+          pipeline: !values['no-pipeline'],
+          env,
+        },
         print,
       );
       return 0;
@@ -113,7 +181,8 @@ export async function runStackCli(argv: readonly string[], print: (line: string)
         return 0;
       }
       await stopDetached(dir, state);
-      print(`stopped kafka (pid ${state.kafka.pid}) and registry (pid ${state.registry.pid})`);
+      const services = (state.services ?? []).map((s) => `${s.name} (pid ${s.pid})`);
+      print(`stopped ${services.length ? `${services.join(', ')}, ` : ''}kafka (pid ${state.kafka.pid}) and registry (pid ${state.registry.pid})`);
       return 0;
     }
     default:
@@ -122,7 +191,7 @@ export async function runStackCli(argv: readonly string[], print: (line: string)
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runStackCli(process.argv.slice(2), (line) => console.log(line)).then(
+  runStackCli(process.argv.slice(2), (line) => console.log(line), process.env).then(
     (code) => {
       process.exitCode = code;
     },

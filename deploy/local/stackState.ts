@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 
 const serverSchema = z.object({ pid: z.number().int().positive(), port: z.number().int().positive(), logFile: z.string() });
+const serviceSchema = z.object({ name: z.string(), pid: z.number().int().positive(), metricsPort: z.number().int().positive(), logFile: z.string() });
 
 /** What `stack up` leaves in `<dir>/state.json` for `stack down` and for people. */
 export const stackStateSchema = z.object({
@@ -12,6 +13,8 @@ export const stackStateSchema = z.object({
   startedAt: z.string(),
   kafka: serverSchema,
   registry: serverSchema,
+  /** The medistill services started on the stack, in pipeline order (absent before they start). */
+  services: z.array(serviceSchema).optional(),
 });
 export type StackState = z.infer<typeof stackStateSchema>;
 

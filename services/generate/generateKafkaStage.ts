@@ -21,6 +21,8 @@ export function createGenerateKafkaStage(options: {
   return {
     name: 'generate',
     inputTopic: TOPICS.annotated,
+    // Each record costs LLM calls; a small in-flight bound keeps a slow LLM from filling memory.
+    defaultMaxInFlight: 64,
     outputTopics: [TOPICS.candidates],
     dedupKey: (input) =>
       input.value === null ? null : `${input.key}@${(input.value as AnnotatedRecordMessage).record.version}@${generator.name}/${generator.version}/${generator.promptVersion}`,

@@ -20,6 +20,8 @@ export function createJudgeKafkaStage(options: {
   return {
     name: 'judge',
     inputTopic: TOPICS.candidates,
+    // Each record costs LLM calls; a small in-flight bound keeps a slow LLM from filling memory.
+    defaultMaxInFlight: 64,
     outputTopics: [TOPICS.judged],
     dedupKey: (input) => {
       if (input.value === null) return null;

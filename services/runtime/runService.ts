@@ -80,7 +80,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
     codec: codec as ValueCodec,
     stage,
     groupId,
-    maxInFlight: config.maxInFlight ?? 500,
+    maxInFlight: config.maxInFlight ?? stage.defaultMaxInFlight ?? 500,
     batchSize: config.batchSize,
     batchMs: config.batchMs,
     maxAttempts: config.maxAttempts,

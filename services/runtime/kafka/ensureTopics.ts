@@ -11,8 +11,10 @@ export async function ensureTopics(admin: Admin, topics: readonly string[], part
   const missing = wanted.filter((t) => !existing.has(t));
   if (missing.length > 0) {
     try {
+      // Leaders are awaited below: kafkajs' own wait fails when another service creates the same
+      // topics at the same moment.
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: replication })),
       });
     } catch (err) {

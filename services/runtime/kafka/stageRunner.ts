@@ -36,6 +36,8 @@ export interface KafkaStage {
   /** Identity of an input for dropping redeliveries (e.g. "pmid@version"); null: never dropped. */
   dedupKey?(input: StageInput): string | null;
   process(input: StageInput, signal: AbortSignal): Promise<StageOutput[]>;
+  /** Records in flight when MEDISTILL_MAX_IN_FLIGHT is not set (LLM stages keep fewer). */
+  readonly defaultMaxInFlight?: number;
   /** Makes everything `process` accepted durable; called before offsets are committed (sinks). */
   flush?(): Promise<void>;
 }

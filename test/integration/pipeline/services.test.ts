@@ -164,7 +164,7 @@ describe('the Kafka services on a real broker and schema registry', () => {
       return simulatedModel()(body, req);
     });
     const llmEnv = { MEDISTILL_LLM_BASE_URL: llm.url, MEDISTILL_LLM_API_KEY: 'test-key', MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_LLM_MAX_CONCURRENCY: '2' };
-    start('generate', ['generate'], llmEnv);
+    start('generate', ['generate'], { ...llmEnv, MEDISTILL_MAX_IN_FLIGHT: '4' });
     start('judge', ['judge'], { ...llmEnv, MEDISTILL_LLM_MAX_CONCURRENCY: '8' });
     const input = join(work, 'batch2');
     await mkdir(input);
@@ -176,6 +176,17 @@ describe('the Kafka services on a real broker and schema registry', () => {
       for (const m of await readTopic(kafka, TOPICS.candidates)) if (m.key && pmids.includes(m.key)) keys.add(m.key);
       return keys;
     };
+    // Backpressure: with a slow LLM and 4 records in flight at most, the generator pauses its consumer.
+    let sawPaused = false;
+    await waitFor('the generator to pause its consumer under backpressure', async () => {
+      // The log file collects every generate process of the test: the newest port is the live one.
+      const ports = [...(await readFile(services.get('generate')!.logFile, 'utf8')).matchAll(/metrics on :(\d+)/g)];
+      const port = ports[ports.length - 1]?.[1];
+      if (!port) return false;
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      sawPaused ||= /^medistill_consumer_paused\{[^}]*\} 1$/m.test(text);
+      return sawPaused;
+    });
     await waitFor('the generator to be mid-stream', async () => (await candidatesFor()).size >= 5);
     const victim = services.get('generate')!;
     victim.kill('SIGKILL');

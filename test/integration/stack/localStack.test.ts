@@ -241,11 +241,11 @@ describe('local stack (real Kafka broker and schema registry)', () => {
   }, 60_000);
 
   // After the shared stack has stopped, so that two stacks never compete for the two cores.
-  it('stack CLI: up leaves a detached stack recorded in state.json and down stops it', async () => {
+  it('stack CLI: up --no-pipeline leaves a detached stack recorded in state.json and down stops it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stack-cli-'));
     const artifacts = join(DEFAULT_STACK_DIR, 'artifacts');
     const lines: string[] = [];
-    expect(await runStackCli(['up', '--dir', dir, '--artifacts', artifacts], (l) => lines.push(l))).toBe(0);
+    expect(await runStackCli(['up', '--dir', dir, '--artifacts', artifacts, '--no-pipeline'], (l) => lines.push(l))).toBe(0);
     const state = await readStackState(dir);
     expect(state).toBeDefined();
     if (!state) return;

@@ -1,0 +1,246 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SERVICE_OPTIONS, type ServiceOptionKey } from '../../services/config/serviceConfig.ts';
+import { freePorts } from './freePort.ts';
+import { logTail } from './logTail.ts';
+import { pollUntil } from './pollUntil.ts';
+import { spawnServer, type ServerProcess } from './serverProcess.ts';
+import { ServerStartError, StackError } from './stackErrors.ts';
+import { stopPid } from './stopPid.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The launcher every service runs from; its path in a command line also marks the process as ours. */
+export const MEDISTILL_BIN = join(REPO_ROOT, 'bin', 'medistill.js');
+
+/** The bundled PubMed sample that `stack up` feeds the pipeline. */
+export const SAMPLE_INPUT = join(REPO_ROOT, 'samples', 'pubmed');
+
+/** The stage services, in pipeline order: each is started once the one before it is ready. */
+export const PIPELINE_SERVICES = ['annotate', 'generate', 'judge', 'export'] as const;
+
+/** The LLM options a caller's environment passes through to the services (rule-based when unset). */
+const LLM_OPTION_KEYS: readonly ServiceOptionKey[] = (Object.keys(SERVICE_OPTIONS) as ServiceOptionKey[]).filter(
+  (key) => key.startsWith('llm') || key === 'judgeModel',
+);
+
+/** Variables of the caller's environment a Node child needs to run at all. */
+const PROCESS_ENV_NAMES = ['PATH', 'HOME', 'TMPDIR'] as const;
+
+/** One service of the stack, as recorded in state.json. */
+export interface PipelineService {
+  name: string;
+  pid: number;
+  metricsPort: number;
+  logFile: string;
+}
+
+/** Options of {@link launchService}. */
+export interface LaunchServiceOptions {
+  /** Name for messages and the state file. */
+  name: string;
+  /** Arguments of `medistill` (e.g. `['annotate']`). */
+  args: readonly string[];
+  /** The whole environment of the process (see {@link serviceEnv}). */
+  env: Readonly<Record<string, string>>;
+  /** The port in the env's MEDISTILL_METRICS_PORT, where /readyz is asked. */
+  metricsPort: number;
+  /** Receives the service's stdout and stderr. */
+  logFile: string;
+  /** Leave the service running after this Node process exits. Default false. */
+  detached?: boolean;
+  /** Deadline for /readyz to answer 200. Default 120 s (the first start compiles the TypeScript). */
+  readyTimeoutMs?: number;
+  /** Called as soon as the process exists, before it is ready, so it can be recorded and never orphaned. */
+  onSpawn?: (service: PipelineService) => Promise<void> | void;
+}
+
+/** A service started by {@link launchService} and ready. */
+export interface LaunchedService extends PipelineService {
+  readonly process: ServerProcess;
+}
+
+async function answersReady(port: number): Promise<boolean> {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) });
+  await response.body?.cancel();
+  return response.status === 200;
+}
+
+/**
+ * Starts `node bin/medistill.js <args>` and resolves once its /readyz answers 200. A service that
+ * exits first, or is not ready by the deadline, is stopped and reported with the tail of its log.
+ */
+export async function launchService(options: LaunchServiceOptions): Promise<LaunchedService> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
+  const child = await spawnServer({
+    command: process.execPath,
+    args: [MEDISTILL_BIN, ...options.args],
+    cwd: REPO_ROOT,
+    outputFile: options.logFile,
+    env: options.env,
+    detached: options.detached ?? false,
+  });
+  const service: PipelineService = { name: options.name, pid: child.pid, metricsPort: options.metricsPort, logFile: options.logFile };
+  const exited = new AbortController();
+  void child.exited.then(() => exited.abort());
+  try {
+    await options.onSpawn?.(service);
+    const result = await pollUntil(() => answersReady(options.metricsPort), { timeoutMs: readyTimeoutMs, intervalMs: 250, signal: exited.signal });
+    if (!result.ready) {
+      const status = child.exitStatus();
+      const detail =
+        result.reason === 'aborted'
+          ? `exited (code ${status?.code ?? 'none'}, signal ${status?.signal ?? 'none'}) before /readyz answered`
+          : `/readyz on port ${options.metricsPort} did not answer 200 within ${readyTimeoutMs} ms`;
+      throw new ServerStartError(options.name, detail, { logTail: await logTail(options.logFile, 4_096) });
+    }
+  } catch (err) {
+    await child.stop({ graceMs: 5_000 }).catch(() => undefined);
+    throw err;
+  }
+  return { ...service, process: child };
+}
+
+/** Options of {@link serviceEnv}. */
+export interface ServiceEnvOptions {
+  /** The caller's environment: PATH, HOME and the LLM settings are taken from it. */
+  callerEnv: Readonly<Record<string, string | undefined>>;
+  brokers: readonly string[];
+  registryUrl: string;
+  metricsPort: number;
+  /** Further MEDISTILL_* settings, over everything else. */
+  extra?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The environment of a service on the local stack: the stack's addresses, its own metrics port on
+ * loopback, and the caller's LLM settings when set; nothing else of the caller leaks in.
+ */
+export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of PROCESS_ENV_NAMES) {
+    const value = options.callerEnv[name];
+    if (value) env[name] = value;
+  }
+  for (const key of LLM_OPTION_KEYS) {
+    const name = SERVICE_OPTIONS[key].env;
+    const value = options.callerEnv[name];
+    if (value) env[name] = value;
+  }
+  return {
+    ...env,
+    MEDISTILL_KAFKA_BROKERS: options.brokers.join(','),
+    MEDISTILL_REGISTRY_URL: options.registryUrl,
+    MEDISTILL_METRICS_PORT: String(options.metricsPort),
+    MEDISTILL_METRICS_HOST: '127.0.0.1',
+    ...options.extra,
+  };
+}
+
+/** Options of {@link startPipeline}. */
+export interface PipelineOptions {
+  /** The stack folder: the dataset goes to `<stackDir>/export`. */
+  stackDir: string;
+  /** The run folder: service logs go to `<runDir>/services`. */
+  runDir: string;
+  brokers: readonly string[];
+  registryUrl: string;
+  /** The caller's environment, for PATH, HOME and the LLM settings. */
+  callerEnv: Readonly<Record<string, string | undefined>>;
+  /** PubMed XML fed once through the ingest service. Default {@link SAMPLE_INPUT}. */
+  input?: string;
+  /** Deadline of each service's /readyz. Default 120 s. */
+  readyTimeoutMs?: number;
+  /** Deadline of the ingest run. Default 5 minutes. */
+  ingestTimeoutMs?: number;
+  /** Called when a service process exists (before it is ready), to record its pid. */
+  onSpawn: (service: PipelineService) => Promise<void> | void;
+  print: (line: string) => void;
+}
+
+/** The running pipeline of the stack. */
+export interface RunningPipeline {
+  services: PipelineService[];
+  exportDir: string;
+  /** Where the export writes the dataset as judgements arrive. */
+  datasetFile: string;
+  ingestLogFile: string;
+}
+
+/**
+ * Starts annotate, generate, judge and export as detached services against the stack, one at a time
+ * (each once the one before answers /readyz: services started together race to create the same
+ * topics), then runs the ingest service once over the input and waits for it to finish.
+ */
+export async function startPipeline(options: PipelineOptions): Promise<RunningPipeline> {
+  const logDir = join(options.runDir, 'services');
+  await mkdir(logDir, { recursive: true });
+  const exportDir = join(options.stackDir, 'export');
+  const ports = await freePorts(PIPELINE_SERVICES.length + 1);
+  const env = (port: number, extra: Record<string, string>): Record<string, string> =>
+    serviceEnv({ callerEnv: options.callerEnv, brokers: options.brokers, registryUrl: options.registryUrl, metricsPort: port, extra });
+  const common = {
+    MEDISTILL_EXPORT_DIR: exportDir,
+    MEDISTILL_INGEST_STATE_DIR: join(options.runDir, 'ingest-state'),
+    // Below the grace `stack down` gives, so a service drains and commits before it is killed.
+    MEDISTILL_SHUTDOWN_TIMEOUT_MS: '15000',
+  };
+  const llm = options.callerEnv[SERVICE_OPTIONS.llmBaseUrl.env];
+  options.print(llm ? `LLM backends at ${llm}` : 'rule-based backends (set MEDISTILL_LLM_BASE_URL and MEDISTILL_LLM_API_KEY for an LLM)');
+
+  const services: PipelineService[] = [];
+  for (const [i, name] of PIPELINE_SERVICES.entries()) {
+    const port = ports[i] as number;
+    const started = Date.now();
+    const launched = await launchService({
+      name,
+      args: [name],
+      env: env(port, common),
+      metricsPort: port,
+      logFile: join(logDir, `${name}.log`),
+      detached: true,
+      readyTimeoutMs: options.readyTimeoutMs,
+      onSpawn: options.onSpawn,
+    });
+    const service: PipelineService = { name, pid: launched.pid, metricsPort: port, logFile: launched.logFile };
+    services.push(service);
+    options.print(`${name.padEnd(9)} ready in ${((Date.now() - started) / 1000).toFixed(1)} s  (pid ${service.pid}, metrics http://127.0.0.1:${port}/metrics, log ${service.logFile})`);
+  }
+
+  const input = options.input ?? SAMPLE_INPUT;
+  const ingestLogFile = join(logDir, 'ingest.log');
+  const ingestTimeoutMs = options.ingestTimeoutMs ?? 300_000;
+  const ingest = await spawnServer({
+    command: process.execPath,
+    args: [MEDISTILL_BIN, 'ingest'],
+    cwd: REPO_ROOT,
+    outputFile: ingestLogFile,
+    env: env(ports[PIPELINE_SERVICES.length] as number, { ...common, MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: input }),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const status = await Promise.race([
+    ingest.exited,
+    new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), ingestTimeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (status === 'timeout' || status.code !== 0) {
+    await ingest.stop({ graceMs: 5_000 }).catch(() => undefined);
+    const detail = status === 'timeout' ? `did not finish within ${ingestTimeoutMs} ms` : `exited with code ${status.code ?? status.signal}`;
+    throw new StackError(`ingest of ${input} ${detail}\n--- ingest log (tail) ---\n${await logTail(ingestLogFile, 4_096)}`, { retriable: false });
+  }
+  const produced = /ingest: (produced .*)$/m.exec(await logTail(ingestLogFile, 4_096))?.[1];
+  options.print(`ingest    ${input}: ${produced ?? 'done'}  (log ${ingestLogFile})`);
+  return { services, exportDir, datasetFile: join(exportDir, 'dataset.jsonl'), ingestLogFile };
+}
+
+/**
+ * Stops services known only by pid, all at once: SIGTERM (each drains and commits), then SIGKILL
+ * after `graceMs`. Pids that no longer run `bin/medistill.js` are left alone.
+ */
+export async function stopServices(services: readonly PipelineService[], graceMs = 25_000): Promise<void> {
+  const results = await Promise.allSettled(services.map((s) => stopPid(s.pid, MEDISTILL_BIN, { graceMs })));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}

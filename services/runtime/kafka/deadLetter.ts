@@ -1,18 +1,7 @@
 import { dlqTopic } from '../../contracts/avroSchemas.ts';
-
-/** The dead-letter value, in the shape of the DeadLetter Avro schema. */
-export interface DeadLetterValue {
-  schemaVersion: number;
-  originalTopic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  stage: string;
-  errorClass: string;
-  errorMessage: string;
-  lineage: { service: string; codeVersion: string; producedAt: Date };
-}
+import { toDeadLetterValue } from '../../contracts/deadLetterMapping.ts';
+import { createLineage } from '../../contracts/lineage.ts';
+import type { DeadLetterMessage } from '../../contracts/topicMessages.ts';
 
 const MAX_MESSAGE = 2000;
 
@@ -29,23 +18,15 @@ export function deadLetterFor(input: {
   value: Buffer | null;
   error: unknown;
   codeVersion: string;
-}): { topic: string; value: DeadLetterValue; headers: Record<string, string> } {
+}): { topic: string; value: DeadLetterMessage; headers: Record<string, string> } {
   const err = input.error;
   const errorClass = err instanceof Error ? err.name : typeof err;
   const raw = err instanceof Error ? err.message : String(err);
   const errorMessage = raw.length > MAX_MESSAGE ? `${raw.slice(0, MAX_MESSAGE - 3)}...` : raw;
-  const value: DeadLetterValue = {
-    schemaVersion: 1,
-    originalTopic: input.topic,
-    partition: input.partition,
-    offset: input.offset,
-    key: input.key,
-    value: input.value,
-    stage: input.stage,
-    errorClass,
-    errorMessage,
-    lineage: { service: input.stage, codeVersion: input.codeVersion, producedAt: new Date() },
-  };
+  const value = toDeadLetterValue(
+    { originalTopic: input.topic, partition: input.partition, offset: input.offset, key: input.key, value: input.value, stage: input.stage, errorClass, errorMessage },
+    createLineage(input.stage, input.codeVersion),
+  );
   return {
     topic: dlqTopic(input.topic),
     value,

@@ -231,7 +231,9 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     instruments?.batch(batch.messages.length);
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || stopping) break;
+      // Stop taking messages once the gate is full: the rest stay unresolved, so kafkajs fetches
+      // them again after resume, and memory is bounded by maxInFlight rather than by fetch size.
+      if (!isRunning() || isStale() || stopping || gate.paused) break;
       // The fetch position moves on at once; the commit position only when the work is done.
       resolveOffset(message.offset);
       if (!tracker.track(batch.topic, batch.partition, message.offset)) continue;
@@ -245,7 +247,9 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
 
   async function start(): Promise<void> {
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 1_048_576 });
+    // kafkajs sleeps maxWaitTimeInMs when every partition is paused, and resume does not wake it:
+    // keep that short so a resumed consumer fetches again at once.
+    consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 1_048_576, maxWaitTimeInMs: 100 });
     await producer.connect();
     await consumer.connect();
     output = createOutputProducer(producer, { batchSize: options.batchSize, batchMs: options.batchMs });

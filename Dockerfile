@@ -29,14 +29,11 @@ COPY bin ./bin
 COPY samples ./samples
 COPY --from=build /app/dist ./dist
 # The code finds package.json (its version, stamped on every message) and the bundled MeSH subset
-# relative to its own file two folders up: for dist/services/<area>/x.js that is dist/, so both are
-# linked there. The folders under /data are the mount points of the export and ingest-state volumes;
+# from the package root, /app. The folders under /data are the mount points of the export and ingest-state volumes;
 # created here, owned by the runtime user, so an empty named volume starts out writable. The export
 # renames its dataset folder and keeps siblings (.state, .next, .old), so the dataset is a folder
 # inside the export volume, not the mount point itself.
-RUN ln -s ../package.json dist/package.json \
- && ln -s ../samples dist/samples \
- && mkdir -p /data/export /data/ingest-state \
+RUN mkdir -p /data/export /data/ingest-state \
  && chown -R 1000:1000 /data
 # uid 1000 is the base image's `node` user; numeric, so Kubernetes can verify runAsNonRoot.
 USER 1000:1000

@@ -19,7 +19,7 @@ import { freePorts } from '../deploy/local/freePort.ts';
 import { launchService, serviceEnv, SAMPLE_INPUT, type LaunchedService } from '../deploy/local/startPipeline.ts';
 import { createAnnotateContext } from '../services/annotate/annotateContext.ts';
 import { annotateRecord } from '../services/annotate/annotateRecord.ts';
-import { BUNDLED_MESH } from '../services/cli/runCommand.ts';
+import { bundledMeshPath } from '../services/cli/runCommand.ts';
 import { toAnnotatedRecordValue } from '../services/contracts/annotatedRecordMapping.ts';
 import { createAvroCodec } from '../services/contracts/avroCodec.ts';
 import { TOPICS } from '../services/contracts/avroSchemas.ts';
@@ -58,7 +58,7 @@ interface Sample {
  * vocabulary, cut to two sentences of abstract and four MeSH terms (each still a generation target).
  */
 async function makeTemplates(): Promise<AnnotatedRecordMessage[]> {
-  const vocab = await loadMeshVocabulary(BUNDLED_MESH.pathname);
+  const vocab = await loadMeshVocabulary(bundledMeshPath());
   const ctx = createAnnotateContext(vocab);
   const lineage = createLineage('bench', codeVersion(), new Date(0));
   const templates: AnnotatedRecordMessage[] = [];

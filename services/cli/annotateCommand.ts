@@ -9,7 +9,7 @@ import { createMeshMatcher } from '../mesh/meshMatcher.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
 import { createFailureLog } from '../pipeline/failureLog.ts';
 import { UsageError } from './cliErrors.ts';
-import { BUNDLED_MESH } from './runCommand.ts';
+import { bundledMeshPath } from './runCommand.ts';
 
 export const ANNOTATE_USAGE = `usage: medistill annotate --input <file|folder|glob> [--input ...] [--mesh <desc.xml[.gz]>] --out <file.jsonl> [--limit N]
 
@@ -49,7 +49,7 @@ export async function annotateCommand(argv: string[], io: { stdout: NodeJS.Write
   if (!(limit >= 1) || (limit !== Infinity && !Number.isInteger(limit))) throw new UsageError(`--limit must be a positive whole number, got "${v.limit}"`);
 
   const files = await resolveInputFiles(v.input);
-  const vocab = await loadMeshVocabulary(v.mesh ?? BUNDLED_MESH.pathname);
+  const vocab = await loadMeshVocabulary(v.mesh ?? bundledMeshPath());
   const matcher = createMeshMatcher(vocab);
   const outPath = resolve(v.out);
   await mkdir(dirname(outPath), { recursive: true });

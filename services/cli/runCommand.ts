@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../runtime/packageRoot.ts';
 import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createMeshMatcher } from '../mesh/meshMatcher.ts';
@@ -40,7 +41,9 @@ OPENAI_API_KEY), MEDISTILL_LLM_MODEL, MEDISTILL_JUDGE_MODEL, MEDISTILL_LLM_TIMEO
 MEDISTILL_LLM_MAX_RETRIES.`;
 
 /** The bundled MeSH subset used when --mesh is not given. */
-export const BUNDLED_MESH = new URL('../../samples/mesh/desc-sample.xml', import.meta.url);
+export function bundledMeshPath(): string {
+  return join(packageRoot(), 'samples/mesh/desc-sample.xml');
+}
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -100,7 +103,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   // Fail fast on settings and inputs before loading anything heavy.
   const config = loadServiceConfig(io.env);
   const files = await resolveInputFiles(v.input);
-  const meshPath = v.mesh ?? BUNDLED_MESH.pathname;
+  const meshPath = v.mesh ?? bundledMeshPath();
   if (!v.mesh) log(`mesh: no --mesh given, using the bundled MeSH subset (${meshPath})`);
   const vocab = await loadMeshVocabulary(meshPath);
   const matcher = createMeshMatcher(vocab);

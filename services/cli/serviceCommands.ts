@@ -20,13 +20,13 @@ import type { LlmEvent } from '../llm/llmEvents.ts';
 import { createLlmMetrics } from '../runtime/metrics/llmMetrics.ts';
 import { createQualityMetrics } from '../runtime/metrics/qualityMetrics.ts';
 import { buildBackends } from './buildBackends.ts';
-import { BUNDLED_MESH } from './runCommand.ts';
+import { bundledMeshPath } from './runCommand.ts';
 
 export const STAGE_SERVICES = ['annotate', 'generate', 'judge', 'export'] as const;
 export type StageServiceName = (typeof STAGE_SERVICES)[number];
 
 async function loadVocab(ctx: StageContext) {
-  const path = ctx.config.meshPath ?? BUNDLED_MESH.pathname;
+  const path = ctx.config.meshPath ?? bundledMeshPath();
   const vocab = await loadMeshVocabulary(path);
   ctx.log(`mesh: ${vocab.version}`);
   return vocab;

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { posix, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServiceConfig, serviceEnvNames } from '../../../services/config/serviceConfig.ts';
-import { BUNDLED_MESH } from '../../../services/cli/runCommand.ts';
+import { bundledMeshPath } from '../../../services/cli/runCommand.ts';
+import { packageRoot } from '../../../services/runtime/packageRoot.ts';
 import { copySpec, envPairs, execForm, parseDockerfile, type Dockerfile, type Instruction, type Stage } from './dockerfileInstructions.ts';
 import { createDockerignore } from './dockerignoreMatcher.ts';
 import { repoPath } from './repoPaths.ts';
@@ -72,14 +72,15 @@ describe('Dockerfile', () => {
     expect(build.include).toContain('services');
   });
 
-  it('provides under dist/ the files the compiled code resolves two folders above itself (package.json, the bundled MeSH subset)', () => {
-    // services/cli/runCommand.ts finds the bundled vocabulary at ../../samples/...; compiled, that file is dist/services/cli/runCommand.js.
-    const fromSource = relative(repoPath('services/cli/'), fileURLToPath(BUNDLED_MESH));
-    const inImage = posix.normalize(posix.join('dist/services/cli', fromSource));
-    const needed = [inImage.split('/').slice(0, 2).join('/'), 'dist/package.json'];
-    const provided = all(finalStage(), 'RUN').flatMap((r) => [...r.args.matchAll(/ln -s\S*\s+\S+\s+(\S+)/g)].map((m) => posix.normalize(m[1] ?? '')));
-    const copied = all(finalStage(), 'COPY').map((c) => posix.normalize(copySpec(c).dest));
-    for (const path of needed) expect([...provided, ...copied], `${path} in the image`).toContain(path);
+  it('puts package.json and the bundled MeSH subset at the package root, where the compiled code finds them', () => {
+    // services/runtime/packageRoot.ts walks up from the compiled file to the folder of medistill's package.json.
+    const bundled = relative(packageRoot(), bundledMeshPath());
+    const copied = all(finalStage(), 'COPY').flatMap((c) => {
+      const spec = copySpec(c);
+      return spec.sources.map((src) => posix.normalize(posix.join(spec.dest, spec.sources.length > 1 || spec.dest.endsWith('/') ? posix.basename(src) : '')));
+    });
+    expect(copied.some((d) => d === 'package.json' || d === './package.json')).toBe(true);
+    expect(copied.some((d) => bundled.startsWith(d.replace(/^\.\//, '')))).toBe(true);
   });
 
   it('copies only sources that exist and that .dockerignore lets into the build context', () => {

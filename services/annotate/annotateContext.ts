@@ -14,6 +14,8 @@ export const annotateOptionsSchema = z.object({
    * (Publication Characteristics): "review", "news" or "paper" in an abstract are not its topic.
    */
   excludeBranches: z.array(z.string().regex(/^[A-Z]$/, 'a branch is one capital letter, A..Z')).max(26).default(['V']),
+  checkTags: z.boolean().default(false),
+  generalTerms: z.enum(['drop', 'keep']).default('keep'),
 });
 export type AnnotateOptions = z.infer<typeof annotateOptionsSchema>;
 

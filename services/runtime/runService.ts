@@ -10,6 +10,7 @@ import { readConsumerLag } from './kafka/readConsumerLag.ts';
 import { createHopMetrics } from './metrics/hopMetrics.ts';
 import { startMetricsServer } from './metrics/metricsServer.ts';
 import { codeVersion } from './codeVersion.ts';
+import { startRegistryProbe } from './registryProbe.ts';
 
 /** What a service's stage is built from. */
 export interface StageContext {
@@ -68,11 +69,10 @@ export async function runService(options: ServiceOptions): Promise<number> {
   const topics = [stage.inputTopic, ...stage.outputTopics];
   const created = await ensureTopics(admin, [...topics, ...topics.map(dlqTopic)], config.topicPartitions, config.topicReplication);
   if (created.length) log(`${options.name}: created topics ${created.join(', ')}`);
-  const codec = createAvroCodec({
-    registryUrl: config.registryUrl,
-    auth: config.registryUsername && config.registryPassword ? { username: config.registryUsername, password: config.registryPassword } : undefined,
-  });
+  const registryAuth = config.registryUsername && config.registryPassword ? { username: config.registryUsername, password: config.registryPassword } : undefined;
+  const codec = createAvroCodec({ registryUrl: config.registryUrl, auth: registryAuth });
   await codec.registerAll(topics);
+  const registryProbe = startRegistryProbe({ registryUrl: config.registryUrl, auth: registryAuth });
 
   const instruments = createHopMetrics(registry, options.name, () => readConsumerLag(admin, groupId, stage.inputTopic));
   const runner = createStageRunner({
@@ -93,7 +93,11 @@ export async function runService(options: ServiceOptions): Promise<number> {
     registry,
     port: config.metricsPort,
     host: config.metricsHost,
-    ready: () => (runner.connected ? { ok: true } : { ok: false, reason: 'not connected to Kafka yet' }),
+    ready: () => {
+      if (!runner.connected) return { ok: false, reason: 'not connected to Kafka' };
+      if (!registryProbe.ok) return { ok: false, reason: registryProbe.reason ?? 'schema registry unreachable' };
+      return { ok: true };
+    },
   });
   await runner.start();
   log(`${options.name}: consuming ${stage.inputTopic} as ${groupId}; metrics on :${metrics.port}`);
@@ -105,6 +109,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
     log(`${options.name}: stopping: draining in-flight work`);
     await runner.stop(config.shutdownTimeoutMs);
   }
+  registryProbe.stop();
   await metrics.close();
   await admin.disconnect().catch(() => undefined);
   log(`${options.name}: stopped${outcome === 'crash' ? ' after a fatal error' : ''}`);

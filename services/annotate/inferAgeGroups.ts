@@ -7,7 +7,7 @@
  * "aged" or "ages" (a few words before, no other number in between) or followed by "old" or "of age".
  * A bare duration ("followed for 2 to 5 years", "a 5-year survival") is never an age. Whole ages are
  * whole years of life, so "aged 45-64" covers 45.0 up to 65.0 and touches Middle Aged only.
- * "Or older", "and over", "≥", "over" or "at least" next to the number open the range up to 90;
+ * "Or older", "and over", "≥", "over" or "at least" next to the number open the range up to 80 (it says nothing about the oldest old);
  * "under", "younger than", "<" or "≤" make the phrase too vague to use and it is skipped.
  */
 
@@ -39,7 +39,8 @@ export interface AgeGroupHit {
   cue: string;
 }
 
-const OPEN_END = 90;
+/** An open range ("18 years or older") says nobody's age beyond: stop before the oldest group. */
+const OPEN_END = 80;
 const MAX_AGE = 120;
 const NUM = String.raw`(\d{1,3}(?:\.\d+)?)`;
 const UNIT = String.raw`(years?|yrs?|y|months?|mo|weeks?|wk|days?)`;

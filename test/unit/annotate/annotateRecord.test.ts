@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { annotate } from '../../../services/annotate/annotate.ts';
 import { createAnnotateContext, type AnnotateContext } from '../../../services/annotate/annotateContext.ts';
 import { AnnotateConfigError } from '../../../services/annotate/annotateErrors.ts';
-import { annotateRecord, scoreDictionaryTerm } from '../../../services/annotate/annotateRecord.ts';
+import { ANNOTATOR, annotateRecord, scoreDictionaryTerm } from '../../../services/annotate/annotateRecord.ts';
 import { loadMeshVocabulary } from '../../../services/mesh/loadMeshVocabulary.ts';
 import type { MeshVocabulary } from '../../../services/mesh/meshVocabulary.ts';
 import type { PubmedArticle } from '../../../services/model/pubmedRecord.ts';
@@ -79,7 +79,8 @@ describe('annotateRecord with NLM headings', () => {
 
   it('stamps the annotator and the vocabulary version', () => {
     const r = annotateRecord(indexed, ctx);
-    expect(r.annotator).toEqual({ name: 'medistill-annotate', version: '1' });
+    expect(r.annotator).toEqual({ name: 'medistill-annotate', version: ANNOTATOR.version });
+    expect(ANNOTATOR.version).toBe('2'); // check tags, general terms and the phrase bonus changed the predictions
     expect(r.meshVersion).toBe('desc-fixture.xml (36 descriptors)');
     expect(r.record).toBe(indexed);
   });
@@ -94,15 +95,15 @@ describe('annotateRecord without headings (dictionary)', () => {
     ],
   });
 
-  it('predicts descriptors from title and abstract, scored by count, title and preferred name', () => {
+  it('predicts descriptors from title and abstract, scored by count, title, preferred name and phrase', () => {
     const r = annotateRecord(fresh, ctx);
     const byUi = new Map(r.mesh.map((t) => [t.descriptorUi, t]));
-    // MI: 3 mentions, in title, preferred name: 0.35 + 0.30 + 0.15 + 0.05.
-    expect(byUi.get('D009203')).toMatchObject({ source: 'dictionary', score: 0.85, majorTopic: true });
-    // Aspirin: 2 mentions, in title, preferred: 0.35 + 0.15 + 0.15 + 0.05.
+    // MI: 3 mentions, in title, preferred name, a multi-word term: 0.35 + 0.30 + 0.15 + 0.05 + 0.1.
+    expect(byUi.get('D009203')).toMatchObject({ source: 'dictionary', score: 0.95, majorTopic: true });
+    // Aspirin: 2 mentions, in title, preferred, one word: 0.35 + 0.15 + 0.15 + 0.05.
     expect(byUi.get('D001241')?.score).toBeCloseTo(0.7, 10);
-    // Chest Pain: once, abstract only, preferred name: 0.40, right at the default minScore.
-    expect(byUi.get('D002637')?.score).toBeCloseTo(0.4, 10);
+    // Chest Pain: once, abstract only, preferred name, two words: 0.50, over the default minScore (0.45).
+    expect(byUi.get('D002637')?.score).toBeCloseTo(0.5, 10);
     expect(r.mesh.map((t) => t.descriptorUi)).toEqual(['D009203', 'D001241', 'D002637']);
   });
 
@@ -148,7 +149,10 @@ describe('scoreDictionaryTerm', () => {
 
 describe('createAnnotateContext', () => {
   it('fills defaults and rejects bad options with a message naming the option', () => {
-    expect(createAnnotateContext(vocab).options).toEqual({ maxTerms: 12, minScore: 0.4, excludeBranches: ['V'] });
+    expect(createAnnotateContext(vocab).options).toEqual({
+      maxTerms: 12, minScore: 0.45, phraseBonus: 0.1, excludeBranches: ['V'], checkTags: true, generalTerms: 'drop',
+    });
+    expect(() => createAnnotateContext(vocab, { generalTerms: 'some' as 'drop' })).toThrow(/generalTerms/);
     expect(() => createAnnotateContext(vocab, { excludeBranches: ['geo'] })).toThrow(/excludeBranches/);
     expect(() => createAnnotateContext(vocab, { maxTerms: 0 })).toThrow(AnnotateConfigError);
     expect(() => createAnnotateContext(vocab, { minScore: 2 })).toThrow(/minScore/);

@@ -34,7 +34,7 @@ export const SERVICE_OPTIONS = {
   topicReplication: { env: 'MEDISTILL_TOPIC_REPLICATION', schema: int(1, 10).default(1), description: 'Replication factor of the topics the service creates' },
   maxInFlight: { env: 'MEDISTILL_MAX_IN_FLIGHT', schema: int(1, 100_000).optional(), description: 'Records in flight above which the consumer pauses (default 500; 64 for LLM stages)' },
   batchSize: { env: 'MEDISTILL_BATCH_SIZE', schema: int(1, 10_000).default(200), description: 'Most messages in one produce batch' },
-  batchMs: { env: 'MEDISTILL_BATCH_MS', schema: int(0, 60_000).default(20), description: 'Longest wait before a partial produce batch is sent' },
+  batchMs: { env: 'MEDISTILL_BATCH_MS', schema: int(0, 60_000).default(5), description: 'Longest wait before a partial produce batch is sent' },
   maxAttempts: { env: 'MEDISTILL_MAX_ATTEMPTS', schema: int(1, 100).default(5), description: 'Attempts of a retriable failure before the message is dead-lettered' },
   shutdownTimeoutMs: { env: 'MEDISTILL_SHUTDOWN_TIMEOUT_MS', schema: int(0, 600_000).default(30_000), description: 'Longest drain on SIGTERM before in-flight work is abandoned (it is redelivered)' },
   metricsPort: { env: 'MEDISTILL_METRICS_PORT', schema: int(0, 65_535).default(9464), description: 'Port of /metrics, /healthz and /readyz (0: any free port)' },

@@ -52,6 +52,15 @@ const MAX_RESOLVERS = 1024;
 type RegistryArgs = ConstructorParameters<typeof SchemaRegistry>[0];
 type Middleware = NonNullable<RegistryArgs['middlewares']>[number];
 
+/** The Confluent wire format: magic byte 0, the schema id (int32 big-endian), the Avro body. */
+function withWireHeader(id: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+  out[0] = 0;
+  out.writeInt32BE(id, 1);
+  body.copy(out, HEADER_BYTES);
+  return out;
+}
+
 function statusOf(err: unknown): number | undefined {
   const status = (err as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
@@ -192,6 +201,17 @@ export function createAvroCodec(options: AvroCodecOptions): AvroCodec {
 
     async encode(topic, value) {
       const id = schemaId(topic);
+      // Hot path: the writer type is cached after the first encode of an id, so a value is one
+      // toBuffer and a header, without the library's awaits; a failure takes the library's path below,
+      // which reports the invalid paths.
+      const cached = registry.cache.getSchema(id);
+      if (cached?.type === SchemaType.AVRO) {
+        try {
+          return withWireHeader(id, (cached.schema as Type).toBuffer(value));
+        } catch {
+          // fall through: the library re-encodes and explains what is invalid
+        }
+      }
       try {
         return await registry.encode(id, value);
       } catch (err) {
@@ -215,11 +235,14 @@ export function createAvroCodec(options: AvroCodecOptions): AvroCodec {
       }
       const id = buffer.readInt32BE(1);
       if (id <= 0) throw new ContractError('unknown_schema_id', `schema id ${id} is not a registry id`);
-      let writer: unknown;
-      try {
-        writer = await withDeadline(registry.getSchema(id), timeoutMs, `looking up schema id ${id}`);
-      } catch (err) {
-        throw lookupFailure(err, id);
+      // Hot path: a cached writer schema needs no lookup, so no deadline timer per message.
+      let writer: unknown = registry.cache.getSchema(id)?.schema;
+      if (writer === undefined) {
+        try {
+          writer = await withDeadline(registry.getSchema(id), timeoutMs, `looking up schema id ${id}`);
+        } catch (err) {
+          throw lookupFailure(err, id);
+        }
       }
       if (registry.cache.getSchema(id)?.type !== SchemaType.AVRO) {
         throw new ContractError('unknown_schema_id', `schema id ${id} is not an Avro schema`);

@@ -17,7 +17,8 @@ import { annotateRecord } from '../services/annotate/annotateRecord.ts';
 import { loadMeshVocabulary } from '../services/mesh/loadMeshVocabulary.ts';
 import type { MeshDescriptor } from '../services/mesh/meshVocabulary.ts';
 import type { PubmedArticle } from '../services/model/pubmedRecord.ts';
-import { ensureSyntheticMeshFiles, seededRandom } from './meshLoad.ts';
+import { ensureSyntheticMeshFiles } from './meshLoad.ts';
+import { seededRandom } from './seededRandom.ts';
 
 const RECORDS = 30_000;
 const WARMUP = 2_000;

@@ -16,6 +16,7 @@ import { createAimdConcurrency } from '../services/runtime/aimdConcurrency.ts';
 import { createLlmCallGate, type LlmCallGateEvent } from '../services/runtime/llmCallGate.ts';
 import { createLlmRateLimiter } from '../services/runtime/llmRateLimiter.ts';
 import { WaitAbortedError } from '../services/runtime/runtimeErrors.ts';
+import { seededRandom } from './seededRandom.ts';
 
 const RPM = 600;
 const TPM = 60_000;
@@ -43,16 +44,6 @@ class SimulatedOverload extends Error {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A workload shape: which limit binds depends on the tokens per request. */
 interface Scenario {
@@ -71,7 +62,7 @@ const SCENARIOS: Scenario[] = [
 
 function workload(scenario: Scenario): Job[] {
   const path = join(dirname(fileURLToPath(import.meta.url)), '.data', `llmRateLimiter-${scenario.name}.json`);
-  const random = mulberry32(scenario.seed);
+  const random = seededRandom(scenario.seed);
   const jobs: Job[] = [];
   for (let i = 0; i < JOBS; i++) {
     // Estimate = prompt + max_tokens, so the real count is usually lower: refunds matter.

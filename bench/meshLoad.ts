@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { MeshDescriptor, MeshTermEntry } from '../services/mesh/meshVocabulary.ts';
+import { seededRandom } from './seededRandom.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DATA_DIR = join(HERE, '.data');
@@ -26,17 +27,6 @@ const FULL_DESCRIPTORS = 31_000;
 const FULL_TERMS = 300_000;
 const RECONSTRUCTED = '/work/shared/data/mesh/desc2024-reconstructed.xml.gz';
 
-/** Small deterministic PRNG (mulberry32) so every run generates the same data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SYLLABLES = [
   'car', 'di', 'o', 'my', 'neo', 'pla', 'gen', 'ther', 'a', 'py', 'lym', 'pho', 'hep', 'at', 'ren', 'al', 'ox', 'hydr',

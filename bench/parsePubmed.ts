@@ -13,6 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPubmedInputs } from '../services/ingest/readPubmedInputs.ts';
+import { seededRandom } from './seededRandom.ts';
 
 const GENERATOR_VERSION = 'v1';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,18 +26,6 @@ interface Measurement {
   cpuSeconds: number;
   maxRssMb: number;
   note?: string;
-}
-
-/** Small deterministic PRNG (mulberry32) so the file is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = (
@@ -155,7 +144,7 @@ async function ensureData(records: number): Promise<string> {
     if (failed !== null) throw failed;
     if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   };
-  const random = rng(20240601);
+  const random = seededRandom(20240601);
   await write('<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n');
   let batch = '';
   for (let i = 0; i < records; i++) {

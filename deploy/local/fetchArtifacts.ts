@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withFileLock } from './fileLock.ts';
 import { runToCompletion } from './runToCompletion.ts';
 import { StackError } from './stackErrors.ts';
+import { pathExists } from './pathExists.ts';
 
 /** The POM that pins the Kafka broker and its logging binding. */
 export const KAFKA_POM = fileURLToPath(new URL('./kafka/pom.xml', import.meta.url));
@@ -29,15 +30,6 @@ export interface FetchOptions {
   artifactsDir?: string;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A short digest of the POM, so that changing a pinned version invalidates the cache entry. */
 async function pomKey(pom: string): Promise<string> {
   return createHash('sha256').update(await readFile(pom)).digest('hex').slice(0, 12);
@@ -47,11 +39,11 @@ type MavenOptions = { mvn: string; timeoutMs: number };
 
 async function kafkaClasspath(artifactsDir: string, options: MavenOptions): Promise<string> {
   const file = join(artifactsDir, `kafka-${await pomKey(KAFKA_POM)}.classpath`);
-  if (await exists(file)) {
+  if (await pathExists(file)) {
     const cached = (await readFile(file, 'utf8')).trim();
     const entries = cached.split(delimiter);
     // The jars live in the Maven repository, which may have been wiped since.
-    const present = await Promise.all(entries.map(exists));
+    const present = await Promise.all(entries.map((e) => pathExists(e)));
     if (cached && present.every(Boolean)) return cached;
   }
   const partial = `${file}.${randomBytes(4).toString('hex')}.tmp`;
@@ -68,7 +60,7 @@ async function kafkaClasspath(artifactsDir: string, options: MavenOptions): Prom
 
 async function registryHome(artifactsDir: string, options: MavenOptions): Promise<string> {
   const home = join(artifactsDir, `registry-${await pomKey(REGISTRY_POM)}`);
-  if (await exists(join(home, 'quarkus-run.jar'))) return home;
+  if (await pathExists(join(home, 'quarkus-run.jar'))) return home;
   // Unpack beside the final folder and rename, so an interrupted unpack is never mistaken for a complete one.
   const partial = `${home}.${randomBytes(4).toString('hex')}.tmp`;
   try {
@@ -78,11 +70,11 @@ async function registryHome(artifactsDir: string, options: MavenOptions): Promis
       ['-q', '-B', '-f', REGISTRY_POM, 'dependency:unpack', `-DunpackTo=${partial}`],
       { timeoutMs: options.timeoutMs },
     );
-    if (!(await exists(join(partial, 'quarkus-run.jar')))) {
+    if (!(await pathExists(join(partial, 'quarkus-run.jar')))) {
       throw new StackError(`the registry archive unpacked into ${partial} has no quarkus-run.jar`, { retriable: false });
     }
     // Another process may have finished first; its copy is as good as ours and may be in use.
-    if (!(await exists(join(home, 'quarkus-run.jar')))) {
+    if (!(await pathExists(join(home, 'quarkus-run.jar')))) {
       await rm(home, { recursive: true, force: true });
       await rename(partial, home);
     }

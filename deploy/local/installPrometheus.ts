@@ -1,9 +1,10 @@
-import { access, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withFileLock } from './fileLock.ts';
 import { runToCompletion } from './runToCompletion.ts';
 import { StackError } from './stackErrors.ts';
+import { pathExists } from './pathExists.ts';
 
 /** Where the unpacked Debian package lives by default: `.stack/prometheus/` (git-ignored). */
 export const DEFAULT_PROMETHEUS_DIR = fileURLToPath(new URL('../../.stack/prometheus/', import.meta.url));
@@ -29,17 +30,8 @@ export function prometheusBinaries(dir: string = DEFAULT_PROMETHEUS_DIR): Promet
   return { prometheus: join(dir, 'usr/bin/prometheus'), promtool: join(dir, 'usr/bin/promtool') };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function installed(bins: PrometheusBinaries): Promise<boolean> {
-  return (await exists(bins.prometheus)) && (await exists(bins.promtool));
+  return (await pathExists(bins.prometheus)) && (await pathExists(bins.promtool));
 }
 
 /**

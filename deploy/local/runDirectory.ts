@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathExists } from './pathExists.ts';
 
 /** Stopped runs whose logs are kept for a look after the fact; older ones are deleted. */
 const KEPT_STOPPED_RUNS = 10;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Creates `<dir>/runs/<time>-<random>` for one start of the stack, and deletes the oldest runs
@@ -24,7 +16,7 @@ export async function createRunDirectory(dir: string): Promise<string> {
   const names = (await readdir(runsDir)).sort();
   const stopped: string[] = [];
   for (const name of names) {
-    if (!(await exists(join(runsDir, name, 'kafka', 'data')))) stopped.push(name);
+    if (!(await pathExists(join(runsDir, name, 'kafka', 'data')))) stopped.push(name);
   }
   for (const name of stopped.slice(0, Math.max(0, stopped.length - KEPT_STOPPED_RUNS))) {
     await rm(join(runsDir, name), { recursive: true, force: true });

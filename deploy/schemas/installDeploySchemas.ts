@@ -1,9 +1,10 @@
-import { access, cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withFileLock } from '../local/fileLock.ts';
 import { runToCompletion } from '../local/runToCompletion.ts';
 import { DeploySchemaError } from './deploySchemaErrors.ts';
+import { pathExists } from '../local/pathExists.ts';
 
 /** The Kubernetes version the manifests are validated against (a schema folder of kubernetes-validate). */
 export const KUBERNETES_SCHEMA_VERSION = 'v1.30.0';
@@ -55,21 +56,12 @@ export function deploySchemaPaths(dir: string = DEFAULT_DEPLOY_SCHEMAS_DIR): Dep
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** True when `dir` holds the schemas of exactly the pinned requirements. */
 async function current(dir: string, requirements: string): Promise<boolean> {
   try {
     const marker = JSON.parse(await readFile(join(dir, MARKER), 'utf8')) as { requirements?: unknown };
     const paths = deploySchemaPaths(dir);
-    return marker.requirements === requirements && (await exists(paths.composeSpec)) && (await exists(join(paths.kubernetesDir, '_definitions.json')));
+    return marker.requirements === requirements && (await pathExists(paths.composeSpec)) && (await pathExists(join(paths.kubernetesDir, '_definitions.json')));
   } catch {
     return false;
   }
@@ -109,7 +101,7 @@ export async function installDeploySchemas(options: InstallDeploySchemasOptions 
       const out = join(work, 'out');
       const paths = deploySchemaPaths(out);
       for (const source of [KUBERNETES_SOURCE, COMPOSE_SOURCE]) {
-        if (!(await exists(join(site, source)))) {
+        if (!(await pathExists(join(site, source)))) {
           throw new DeploySchemaError(`the installed packages hold no ${source}: did a new version move it? Pin another in ${SCHEMA_REQUIREMENTS}`, { retriable: false });
         }
       }

@@ -313,8 +313,12 @@ async function main(): Promise<void> {
   const jsonBytes = bodies.reduce((n, b) => n + JSON.stringify(b).length, 0) / bodies.length;
 
   const profileDir = fileURLToPath(new URL('./.data/profiles/', import.meta.url));
-  const profileEnv: Record<string, string> = process.argv.includes('--cpu-prof') ? { NODE_OPTIONS: `--import "${profilerPreload(profileDir)}"` } : {};
-  if (profileEnv.NODE_OPTIONS) await mkdir(profileDir, { recursive: true });
+  // --node-options "<flags>" passes V8/Node flags to the two services (e.g. GC tuning experiments).
+  const nodeOptionsFlag = process.argv.indexOf('--node-options');
+  const extraNodeOptions = nodeOptionsFlag === -1 ? '' : (process.argv[nodeOptionsFlag + 1] ?? '');
+  const nodeOptions = [process.argv.includes('--cpu-prof') ? `--import "${profilerPreload(profileDir)}"` : '', extraNodeOptions].filter(Boolean).join(' ');
+  const profileEnv: Record<string, string> = nodeOptions ? { NODE_OPTIONS: nodeOptions } : {};
+  if (process.argv.includes('--cpu-prof')) await mkdir(profileDir, { recursive: true });
 
   const benchStarted = Date.now();
   let stack: LocalStack | undefined;

@@ -17,6 +17,8 @@ export interface JsonlFile {
 export function openJsonlFile(path: string): JsonlFile {
   const stream = createWriteStream(path, { flags: 'w' });
   let failure: ExportIoError | null = null;
+  // Concurrent writers share one wait for 'drain' instead of each adding listeners.
+  let drained: Promise<unknown> | null = null;
   stream.on('error', (cause) => {
     failure ??= new ExportIoError(path, { cause });
   });
@@ -26,7 +28,8 @@ export function openJsonlFile(path: string): JsonlFile {
       if (failure) throw failure;
       if (stream.write(`${JSON.stringify(value)}\n`)) return;
       try {
-        await once(stream, 'drain');
+        drained ??= once(stream, 'drain').finally(() => (drained = null));
+        await drained;
       } catch (cause) {
         throw failure ?? new ExportIoError(path, { cause });
       }

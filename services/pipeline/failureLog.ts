@@ -23,11 +23,16 @@ export interface FailureLog {
 export function createFailureLog(path: string): FailureLog {
   let stream: WriteStream | null = null;
   let count = 0;
+  // Concurrent writers share one wait for 'drain' instead of each adding listeners.
+  let drained: Promise<unknown> | null = null;
   return {
     async add(entry) {
       count++;
       stream ??= createWriteStream(path, { flags: 'w' });
-      if (!stream.write(`${JSON.stringify(entry)}\n`)) await once(stream, 'drain');
+      if (!stream.write(`${JSON.stringify(entry)}\n`)) {
+        drained ??= once(stream, 'drain').finally(() => (drained = null));
+        await drained;
+      }
     },
     get count() {
       return count;

@@ -14,6 +14,7 @@ import { startMetricsServer } from '../runtime/metrics/metricsServer.ts';
 import { createHopMetrics } from '../runtime/metrics/hopMetrics.ts';
 import { createIngestMetrics, type IngestMetrics } from '../runtime/metrics/ingestMetrics.ts';
 import { codeVersion } from '../runtime/codeVersion.ts';
+import { startStep } from '../runtime/serviceStartError.ts';
 import { createLocalSource } from './sources/localSource.ts';
 import { createUpdateFolderSource } from './sources/updateFolderSource.ts';
 import { createFileCheckpointStore } from './sources/fileCheckpointStore.ts';
@@ -78,14 +79,16 @@ export async function runIngestService(env: NodeJS.ProcessEnv, stopSignal?: Prom
 
   const kafka = createKafkaClient(config, 'medistill-ingest', log);
   const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [TOPICS.records, dlqTopic(TOPICS.records)], config.topicPartitions, config.topicReplication);
-  await admin.disconnect();
+  await startStep(`cannot reach Kafka at ${config.kafkaBrokers.join(',')}`, async () => {
+    await admin.connect();
+    await ensureTopics(admin, [TOPICS.records, dlqTopic(TOPICS.records)], config.topicPartitions, config.topicReplication);
+    await admin.disconnect();
+  });
   const codec = createAvroCodec({
     registryUrl: config.registryUrl,
     auth: config.registryUsername && config.registryPassword ? { username: config.registryUsername, password: config.registryPassword } : undefined,
   });
-  await codec.registerAll([TOPICS.records]);
+  await startStep(`cannot register the schemas at ${config.registryUrl}`, () => codec.registerAll([TOPICS.records]));
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   const output = createOutputProducer(producer, { batchSize: config.batchSize, batchMs: config.batchMs });

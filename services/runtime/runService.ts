@@ -11,6 +11,7 @@ import { createHopMetrics } from './metrics/hopMetrics.ts';
 import { startMetricsServer } from './metrics/metricsServer.ts';
 import { codeVersion } from './codeVersion.ts';
 import { startRegistryProbe } from './registryProbe.ts';
+import { startStep } from './serviceStartError.ts';
 
 /** What a service's stage is built from. */
 export interface StageContext {
@@ -65,13 +66,15 @@ export async function runService(options: ServiceOptions): Promise<number> {
 
   const kafka: Kafka = createKafkaClient(config, `medistill-${options.name}`, log);
   const admin: Admin = kafka.admin();
-  await admin.connect();
   const topics = [stage.inputTopic, ...stage.outputTopics];
-  const created = await ensureTopics(admin, [...topics, ...topics.map(dlqTopic)], config.topicPartitions, config.topicReplication);
+  const created = await startStep(`cannot reach Kafka at ${config.kafkaBrokers.join(',')}`, async () => {
+    await admin.connect();
+    return ensureTopics(admin, [...topics, ...topics.map(dlqTopic)], config.topicPartitions, config.topicReplication);
+  });
   if (created.length) log(`${options.name}: created topics ${created.join(', ')}`);
   const registryAuth = config.registryUsername && config.registryPassword ? { username: config.registryUsername, password: config.registryPassword } : undefined;
   const codec = createAvroCodec({ registryUrl: config.registryUrl, auth: registryAuth });
-  await codec.registerAll(topics);
+  await startStep(`cannot register the schemas at ${config.registryUrl}`, () => codec.registerAll(topics));
   const registryProbe = startRegistryProbe({ registryUrl: config.registryUrl, auth: registryAuth });
 
   const instruments = createHopMetrics(registry, options.name, () => readConsumerLag(admin, groupId, stage.inputTopic));

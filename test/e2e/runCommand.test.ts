@@ -184,6 +184,14 @@ describe('medistill on bad input', () => {
     expect(summary.outcomes.with_items).toBeGreaterThan(0);
   });
 
+  it('a service that cannot reach Kafka says so in one line and exits non-zero', async () => {
+    const port = await closedPort();
+    const res = await runCli(['annotate'], { MEDISTILL_KAFKA_BROKERS: `127.0.0.1:${port}`, MEDISTILL_METRICS_PORT: '0' }, 90_000);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(new RegExp(`^medistill: cannot reach Kafka at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`, 'm'));
+    expect(res.stderr).not.toMatch(/^\s+at /m);
+  }, 90_000);
+
   it('bad flags give a usage error', async () => {
     const res = await runCli(['run', '--input', PUBMED, '--limit', 'zero']);
     expect(res.code).toBe(2);

@@ -1,6 +1,7 @@
 import { runCommand, RUN_USAGE } from './runCommand.ts';
 import { annotateCommand, ANNOTATE_USAGE } from './annotateCommand.ts';
 import { UsageError } from './cliErrors.ts';
+import { processEnvironment } from '../config/serviceConfig.ts';
 import { REPLAY_USAGE, replayCommand, stageServiceCommand } from './serviceCommands.ts';
 import { runIngestService } from '../ingest/ingestService.ts';
 
@@ -35,7 +36,7 @@ function isUserError(err: unknown): err is Error {
 /** Entry point of the `medistill` command. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  const io = { stdout: process.stdout, stderr: process.stderr, env: processEnvironment() };
   try {
     switch (command) {
       case 'run':

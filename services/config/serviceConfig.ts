@@ -79,11 +79,16 @@ export type ServiceConfig = Readonly<z.output<typeof configSchema>>;
 /** The option that names a config file (JSON with the same option names as keys). */
 export const CONFIG_FILE_ENV = 'MEDISTILL_CONFIG';
 
+/** The process environment: the one place the settings are read from (commands pass it down). */
+export function processEnvironment(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
 /**
  * Reads a service's configuration: the JSON file named by MEDISTILL_CONFIG (if any), then the
  * environment variables over it, validated once; bad settings fail with a message naming them.
  */
-export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<ServiceOptionKey, unknown>> = {}): ServiceConfig {
+export function loadServiceConfig(env: NodeJS.ProcessEnv = processEnvironment(), overrides: Partial<Record<ServiceOptionKey, unknown>> = {}): ServiceConfig {
   const raw: Record<string, unknown> = {};
   const file = env[CONFIG_FILE_ENV];
   if (file) {

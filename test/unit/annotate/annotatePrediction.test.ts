@@ -4,26 +4,10 @@ import { annotateRecord, CHECK_TAG_SCORE } from '../../../services/annotate/anno
 import type { MeshTerm } from '../../../services/model/annotatedRecord.ts';
 import type { PubmedArticle } from '../../../services/model/pubmedRecord.ts';
 import { predictionVocabulary } from './predictionVocabulary.ts';
+import { testArticle } from '../../support/testArticle.ts';
 
 function article(title: string, ...sections: string[]): PubmedArticle {
-  return {
-    kind: 'article',
-    recordType: 'PubmedArticle',
-    pmid: '200',
-    version: 1,
-    title,
-    abstract: sections.map((text) => ({ label: null, nlmCategory: null, text })),
-    languages: ['eng'],
-    journal: null,
-    pubDate: { year: 2024, month: null, day: null, raw: '2024' },
-    articleIds: { pubmed: '200' },
-    publicationTypes: ['Journal Article'],
-    keywords: [],
-    chemicals: [],
-    meshHeadings: [],
-    status: 'MEDLINE',
-    source: 'test',
-  };
+  return testArticle({ pmid: '200', title, abstract: sections.map((text) => ({ label: null, nlmCategory: null, text })) });
 }
 
 const vocab = predictionVocabulary();

@@ -6,7 +6,7 @@ import { AnnotateConfigError } from '../../../services/annotate/annotateErrors.t
 import { ANNOTATOR, annotateRecord, scoreDictionaryTerm } from '../../../services/annotate/annotateRecord.ts';
 import { loadMeshVocabulary } from '../../../services/mesh/loadMeshVocabulary.ts';
 import type { MeshVocabulary } from '../../../services/mesh/meshVocabulary.ts';
-import type { PubmedArticle } from '../../../services/model/pubmedRecord.ts';
+import { testArticle } from '../../support/testArticle.ts';
 import { DESC_FIXTURE } from '../mesh/fixtureVocabulary.ts';
 
 let vocab: MeshVocabulary;
@@ -16,27 +16,7 @@ beforeAll(async () => {
   ctx = createAnnotateContext(vocab);
 });
 
-function article(over: Partial<PubmedArticle>): PubmedArticle {
-  return {
-    kind: 'article',
-    recordType: 'PubmedArticle',
-    pmid: '100',
-    version: 1,
-    title: '',
-    abstract: [],
-    languages: ['eng'],
-    journal: null,
-    pubDate: { year: 2024, month: null, day: null, raw: '2024' },
-    articleIds: { pubmed: '100' },
-    publicationTypes: ['Journal Article'],
-    keywords: [],
-    chemicals: [],
-    meshHeadings: [],
-    status: 'MEDLINE',
-    source: 'test',
-    ...over,
-  };
-}
+const article = testArticle;
 
 const section = (text: string, label: string | null = null) => ({ label, nlmCategory: null, text });
 

@@ -1,6 +1,7 @@
 import type { AnnotatedRecord, MeshTerm } from '../../../services/model/annotatedRecord.ts';
 import type { AbstractSection, PubmedArticle } from '../../../services/model/pubmedRecord.ts';
 import { tinyMeshVocabulary } from './tinyMeshVocabulary.ts';
+import { testArticle } from '../../support/testArticle.ts';
 
 const vocab = tinyMeshVocabulary();
 
@@ -23,24 +24,14 @@ export function term(ui: string, opts: { major?: boolean; score?: number; matche
 
 /** A PubMed article with the given abstract sections. */
 export function article(pmid: string, title: string, abstract: AbstractSection[]): PubmedArticle {
-  return {
-    kind: 'article',
-    recordType: 'PubmedArticle',
+  return testArticle({
     pmid,
-    version: 1,
     title,
     abstract,
-    languages: ['eng'],
     journal: { title: 'Journal of Hand-Written Fixtures', isoAbbreviation: 'J Fixt', issn: null },
     pubDate: { year: 2024, month: 3, day: null, raw: '2024 Mar' },
-    articleIds: { pubmed: pmid },
-    publicationTypes: ['Journal Article'],
-    keywords: [],
-    chemicals: [],
-    meshHeadings: [],
-    status: 'MEDLINE',
     source: 'fixture',
-  };
+  });
 }
 
 export function annotated(record: PubmedArticle, mesh: MeshTerm[]): AnnotatedRecord {

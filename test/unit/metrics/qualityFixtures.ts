@@ -1,5 +1,6 @@
 import type { AnnotatedRecord, MeshSource, MeshTerm } from '../../../services/model/annotatedRecord.ts';
 import type { Criterion, ItemType, JudgedItem, QaCandidate, RejectReason } from '../../../services/model/qaItem.ts';
+import { testArticle } from '../../support/testArticle.ts';
 
 /** A MeSH term as the annotator attaches it. */
 export function meshTerm(ui: string, source: MeshSource, treeNumbers: string[]): MeshTerm {
@@ -9,24 +10,13 @@ export function meshTerm(ui: string, source: MeshSource, treeNumbers: string[]):
 /** An annotated record with the given terms (the article fields are the minimum the metrics do not read). */
 export function annotatedRecord(pmid: string, mesh: MeshTerm[]): AnnotatedRecord {
   return {
-    record: {
-      kind: 'article',
-      recordType: 'PubmedArticle',
+    record: testArticle({
       pmid,
-      version: 1,
       title: 'Metformin in adults with type 2 diabetes',
       abstract: [{ label: null, nlmCategory: null, text: 'Metformin lowered glycated haemoglobin.' }],
-      languages: ['eng'],
-      journal: null,
       pubDate: { year: 2024, month: 5, day: 1, raw: '2024 May 1' },
-      articleIds: { pubmed: pmid },
-      publicationTypes: ['Journal Article'],
-      keywords: [],
-      chemicals: [],
-      meshHeadings: [],
-      status: 'MEDLINE',
       source: 'fixture.xml',
-    },
+    }),
     mesh,
     meshVersion: 'MeSH fixture',
     annotator: { name: 'fixture', version: '0' },

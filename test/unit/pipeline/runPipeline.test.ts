@@ -6,14 +6,19 @@ import type { AnnotatedRecord } from '../../../services/model/annotatedRecord.ts
 import type { JudgedItem, QaCandidate } from '../../../services/model/qaItem.ts';
 import type { Generator } from '../../../services/generate/generator.ts';
 import type { Judge } from '../../../services/judge/judge.ts';
+import { testArticle } from '../../support/testArticle.ts';
 
 function article(pmid: string, opts: { version?: number; abstract?: string } = {}): PubmedArticle {
-  return {
-    kind: 'article', recordType: 'PubmedArticle', pmid, version: opts.version ?? 1, title: `T${pmid}`,
+  return testArticle({
+    pmid,
+    version: opts.version ?? 1,
+    title: `T${pmid}`,
     abstract: opts.abstract === '' ? [] : [{ label: null, nlmCategory: null, text: opts.abstract ?? `abstract of ${pmid}` }],
-    languages: ['eng'], journal: null, pubDate: { year: 2024, month: null, day: null, raw: '2024' }, articleIds: {},
-    publicationTypes: [], keywords: [], chemicals: [], meshHeadings: [], status: null, source: 'mem.xml',
-  };
+    articleIds: {},
+    publicationTypes: [],
+    status: null,
+    source: 'mem.xml',
+  });
 }
 
 const provenance = { backend: 'rule-based' as const, name: 'test', version: '1', promptVersion: 'none', model: null };

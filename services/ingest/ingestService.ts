@@ -1,12 +1,8 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import { describeServiceConfig, loadServiceConfig, type ServiceConfig } from '../config/serviceConfig.ts';
+import { loadServiceConfig, type ServiceConfig } from '../config/serviceConfig.ts';
 import { ConfigError } from '../config/configError.ts';
-import { TOPICS, dlqTopic } from '../contracts/avroSchemas.ts';
-import { createAvroCodec } from '../contracts/avroCodec.ts';
+import { TOPICS } from '../contracts/avroSchemas.ts';
 import { toPubmedRecordValue } from '../contracts/pubmedRecordMapping.ts';
 import { createLineage } from '../contracts/lineage.ts';
-import { createKafkaClient } from '../runtime/kafka/createKafkaClient.ts';
-import { ensureTopics } from '../runtime/kafka/ensureTopics.ts';
 import { createOutputProducer } from '../runtime/kafka/outputProducer.ts';
 import { deadLetterFor } from '../runtime/kafka/deadLetter.ts';
 import { createDedupWindow } from '../runtime/dedupWindow.ts';
@@ -14,7 +10,7 @@ import { startMetricsServer } from '../runtime/metrics/metricsServer.ts';
 import { createHopMetrics } from '../runtime/metrics/hopMetrics.ts';
 import { createIngestMetrics, type IngestMetrics } from '../runtime/metrics/ingestMetrics.ts';
 import { codeVersion } from '../runtime/codeVersion.ts';
-import { startStep } from '../runtime/serviceStartError.ts';
+import { announceService, connectService, readiness, serviceLog } from '../runtime/serviceStartup.ts';
 import { createLocalSource } from './sources/localSource.ts';
 import { createUpdateFolderSource } from './sources/updateFolderSource.ts';
 import { createFileCheckpointStore } from './sources/fileCheckpointStore.ts';
@@ -64,31 +60,16 @@ function buildSource(config: ServiceConfig, signal: AbortSignal, metrics: Ingest
  * input is done; the others run until SIGTERM.
  */
 export async function runIngestService(env: NodeJS.ProcessEnv, stopSignal?: Promise<void>): Promise<number> {
-  const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const log = serviceLog;
   const config = loadServiceConfig(env);
-  log(`ingest: starting medistill ${codeVersion()} with`);
-  for (const line of describeServiceConfig(config)) log(`  ${line}`);
-
+  const registry = announceService('ingest', config);
   const abort = new AbortController();
-  const registry = new Registry();
-  registry.setDefaultLabels({ service: 'ingest' });
-  collectDefaultMetrics({ register: registry });
   const instruments = createHopMetrics(registry, 'ingest');
   const ingestMetrics = createIngestMetrics(registry);
   const source = buildSource(config, abort.signal, ingestMetrics);
 
-  const kafka = createKafkaClient(config, 'medistill-ingest', log);
-  const admin = kafka.admin();
-  await startStep(`cannot reach Kafka at ${config.kafkaBrokers.join(',')}`, async () => {
-    await admin.connect();
-    await ensureTopics(admin, [TOPICS.records, dlqTopic(TOPICS.records)], config.topicPartitions, config.topicReplication);
-    await admin.disconnect();
-  });
-  const codec = createAvroCodec({
-    registryUrl: config.registryUrl,
-    auth: config.registryUsername && config.registryPassword ? { username: config.registryUsername, password: config.registryPassword } : undefined,
-  });
-  await startStep(`cannot register the schemas at ${config.registryUrl}`, () => codec.registerAll([TOPICS.records]));
+  const { kafka, admin, codec, registryProbe } = await connectService('ingest', config, [TOPICS.records]);
+  await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   const output = createOutputProducer(producer, { batchSize: config.batchSize, batchMs: config.batchMs });
@@ -97,7 +78,7 @@ export async function runIngestService(env: NodeJS.ProcessEnv, stopSignal?: Prom
     registry,
     port: config.metricsPort,
     host: config.metricsHost,
-    ready: () => (connected ? { ok: true } : { ok: false, reason: 'not connected to Kafka' }),
+    ready: () => readiness(connected, registryProbe),
   });
   log(`ingest: ${config.ingestSource} source to ${TOPICS.records}; metrics on :${metrics.port}`);
 
@@ -177,6 +158,7 @@ export async function runIngestService(env: NodeJS.ProcessEnv, stopSignal?: Prom
   await output.flush();
   connected = false;
   await producer.disconnect().catch(() => undefined);
+  registryProbe.stop();
   await metrics.close();
   process.removeListener('SIGTERM', onSignal);
   process.removeListener('SIGINT', onSignal);

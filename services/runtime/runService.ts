@@ -1,17 +1,11 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { Admin, Kafka } from 'kafkajs';
-import { describeServiceConfig, loadServiceConfig, type ServiceConfig } from '../config/serviceConfig.ts';
-import { createAvroCodec } from '../contracts/avroCodec.ts';
-import { dlqTopic } from '../contracts/avroSchemas.ts';
-import { createKafkaClient } from './kafka/createKafkaClient.ts';
-import { ensureTopics } from './kafka/ensureTopics.ts';
+import type { Registry } from 'prom-client';
+import { loadServiceConfig, type ServiceConfig } from '../config/serviceConfig.ts';
 import { createStageRunner, type KafkaStage, type ValueCodec } from './kafka/stageRunner.ts';
 import { readConsumerLag } from './kafka/readConsumerLag.ts';
 import { createHopMetrics } from './metrics/hopMetrics.ts';
 import { startMetricsServer } from './metrics/metricsServer.ts';
 import { codeVersion } from './codeVersion.ts';
-import { startRegistryProbe } from './registryProbe.ts';
-import { startStep } from './serviceStartError.ts';
+import { announceService, connectService, readiness, serviceLog } from './serviceStartup.ts';
 
 /** What a service's stage is built from. */
 export interface StageContext {
@@ -50,32 +44,16 @@ function processStopSignal(): Promise<void> {
  * Returns the process exit code: 0 after a clean stop, 1 after a crash.
  */
 export async function runService(options: ServiceOptions): Promise<number> {
-  const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const log = serviceLog;
   // Listen for SIGTERM from the start, so a stop during start-up is still a clean stop.
   const stopRequested = options.stopSignal ?? processStopSignal();
   const config = loadServiceConfig(options.env, options.overrides);
-  log(`${options.name}: starting medistill ${codeVersion()} with`);
-  for (const line of describeServiceConfig(config)) log(`  ${line}`);
-
-  const registry = new Registry();
-  registry.setDefaultLabels({ service: options.name });
-  collectDefaultMetrics({ register: registry });
+  const registry = announceService(options.name, config);
   const ctx: StageContext = { config, registry, log, env: options.env, codeVersion: codeVersion() };
   const stage = await options.buildStage(ctx);
   const groupId = config.groupId ?? `medistill-${options.name}`;
 
-  const kafka: Kafka = createKafkaClient(config, `medistill-${options.name}`, log);
-  const admin: Admin = kafka.admin();
-  const topics = [stage.inputTopic, ...stage.outputTopics];
-  const created = await startStep(`cannot reach Kafka at ${config.kafkaBrokers.join(',')}`, async () => {
-    await admin.connect();
-    return ensureTopics(admin, [...topics, ...topics.map(dlqTopic)], config.topicPartitions, config.topicReplication);
-  });
-  if (created.length) log(`${options.name}: created topics ${created.join(', ')}`);
-  const registryAuth = config.registryUsername && config.registryPassword ? { username: config.registryUsername, password: config.registryPassword } : undefined;
-  const codec = createAvroCodec({ registryUrl: config.registryUrl, auth: registryAuth });
-  await startStep(`cannot register the schemas at ${config.registryUrl}`, () => codec.registerAll(topics));
-  const registryProbe = startRegistryProbe({ registryUrl: config.registryUrl, auth: registryAuth });
+  const { kafka, admin, codec, registryProbe } = await connectService(options.name, config, [stage.inputTopic, ...stage.outputTopics]);
 
   const instruments = createHopMetrics(registry, options.name, () => readConsumerLag(admin, groupId, stage.inputTopic));
   const runner = createStageRunner({
@@ -96,11 +74,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
     registry,
     port: config.metricsPort,
     host: config.metricsHost,
-    ready: () => {
-      if (!runner.connected) return { ok: false, reason: 'not connected to Kafka' };
-      if (!registryProbe.ok) return { ok: false, reason: registryProbe.reason ?? 'schema registry unreachable' };
-      return { ok: true };
-    },
+    ready: () => readiness(runner.connected, registryProbe),
   });
   await runner.start();
   log(`${options.name}: consuming ${stage.inputTopic} as ${groupId}; metrics on :${metrics.port}`);

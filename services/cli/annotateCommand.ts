@@ -9,6 +9,7 @@ import { createMeshMatcher } from '../mesh/meshMatcher.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
 import { createFailureLog } from '../pipeline/failureLog.ts';
 import { UsageError } from './cliErrors.ts';
+import { positiveInt } from './numericFlags.ts';
 import { bundledMeshPath } from './runCommand.ts';
 
 export const ANNOTATE_USAGE = `usage: medistill annotate --input <file|folder|glob> [--input ...] [--mesh <desc.xml[.gz]>] --out <file.jsonl> [--limit N]
@@ -45,8 +46,7 @@ export async function annotateCommand(argv: string[], io: { stdout: NodeJS.Write
   const v = parsed.values;
   if (!v.input?.length) throw new UsageError(`--input is required\n${ANNOTATE_USAGE}`);
   if (!v.out) throw new UsageError(`--out is required\n${ANNOTATE_USAGE}`);
-  const limit = v.limit === undefined ? Infinity : Number(v.limit);
-  if (!(limit >= 1) || (limit !== Infinity && !Number.isInteger(limit))) throw new UsageError(`--limit must be a positive whole number, got "${v.limit}"`);
+  const limit = positiveInt('limit', v.limit, Infinity);
 
   const files = await resolveInputFiles(v.input);
   const vocab = await loadMeshVocabulary(v.mesh ?? bundledMeshPath());

@@ -14,6 +14,7 @@ import { createDatasetSink } from '../export/datasetSink.ts';
 import { createProgressReporter } from './progressReporter.ts';
 import { formatSummary } from './formatSummary.ts';
 import { UsageError } from './cliErrors.ts';
+import { positiveInt, wholeNumber } from './numericFlags.ts';
 import { buildBackends, BACKEND_CHOICES, type BackendChoice } from './buildBackends.ts';
 import { parseThresholds } from './parseThresholds.ts';
 import { loadServiceConfig } from '../config/serviceConfig.ts';
@@ -43,19 +44,6 @@ MEDISTILL_LLM_MAX_RETRIES.`;
 /** The bundled MeSH subset used when --mesh is not given. */
 export function bundledMeshPath(): string {
   return join(packageRoot(), 'samples/mesh/desc-sample.xml');
-}
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got "${value}"`);
-  return n;
-}
-
-function wholeNumber(name: string, value: string, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`--${name} must be a whole number from 0 to ${max}, got "${value}"`);
-  return n;
 }
 
 /** `medistill run`: parses its flags, runs the pipeline and prints the closing summary. */

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
-import { createMeshMatcher } from '../mesh/meshMatcher.ts';
+import { createAnnotateContext } from '../annotate/annotateContext.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
 import { createFailureLog } from '../pipeline/failureLog.ts';
 import { UsageError } from './cliErrors.ts';
@@ -50,7 +50,7 @@ export async function annotateCommand(argv: string[], io: { stdout: NodeJS.Write
 
   const files = await resolveInputFiles(v.input);
   const vocab = await loadMeshVocabulary(v.mesh ?? bundledMeshPath());
-  const matcher = createMeshMatcher(vocab);
+  const annotateCtx = createAnnotateContext(vocab);
   const outPath = resolve(v.out);
   await mkdir(dirname(outPath), { recursive: true });
   const tmpPath = `${outPath}.partial`;
@@ -74,7 +74,7 @@ export async function annotateCommand(argv: string[], io: { stdout: NodeJS.Write
       await write({ pmid: item.pmid, version: item.version, deleted: true });
       continue;
     }
-    const annotated = annotateRecord(item, { vocab, matcher });
+    const annotated = annotateRecord(item, annotateCtx);
     summary.annotated++;
     for (const t of annotated.mesh) summary.bySource[t.source] = (summary.bySource[t.source] ?? 0) + 1;
     await write({

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { packageRoot } from '../runtime/packageRoot.ts';
 import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
-import { createMeshMatcher } from '../mesh/meshMatcher.ts';
+import { createAnnotateContext } from '../annotate/annotateContext.ts';
 import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
 import { createFailureLog } from '../pipeline/failureLog.ts';
@@ -94,7 +94,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   const meshPath = v.mesh ?? bundledMeshPath();
   if (!v.mesh) log(`mesh: no --mesh given, using the bundled MeSH subset (${meshPath})`);
   const vocab = await loadMeshVocabulary(meshPath);
-  const matcher = createMeshMatcher(vocab);
+  const annotateCtx = createAnnotateContext(vocab);
   const hierarchyScorer = createHierarchyScorer(vocab);
   const observed =
     metricsPort === undefined
@@ -120,7 +120,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
     let snapshot = { records: 0, accepted: 0, failed: 0, fraction: null as number | null };
     const fileIndex = new Map(files.map((f, i) => [f, i]));
 
-    const stages = { annotate: (r: PubmedArticle) => annotateRecord(r, { vocab, matcher }), generator: backends.generator, judge: backends.judge };
+    const stages = { annotate: (r: PubmedArticle) => annotateRecord(r, annotateCtx), generator: backends.generator, judge: backends.judge };
     const result = await runPipeline({
       items: observed ? observed.metrics.items(readPubmedInputs(files)) : readPubmedInputs(files),
       stages: observed ? observed.metrics.stages(stages) : stages,

@@ -28,7 +28,7 @@ import type { AnnotatedRecordMessage } from '../services/contracts/topicMessages
 import { readPubmedInputs } from '../services/ingest/readPubmedInputs.ts';
 import { loadMeshVocabulary } from '../services/mesh/loadMeshVocabulary.ts';
 import type { PubmedArticle } from '../services/model/pubmedRecord.ts';
-import { codeVersion } from '../services/runtime/codeVersion.ts';
+import { codeVersion } from '../services/config/codeVersion.ts';
 import { ensureTopics } from '../services/runtime/kafka/ensureTopics.ts';
 import { readConsumerLag } from '../services/runtime/kafka/readConsumerLag.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../test/support/openaiTestServer.ts';

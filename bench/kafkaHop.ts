@@ -37,7 +37,7 @@ import { toPubmedRecordValue } from '../services/contracts/pubmedRecordMapping.t
 import type { AnnotatedRecordMessage, PubmedRecordMessage } from '../services/contracts/topicMessages.ts';
 import { readPubmedInputs } from '../services/ingest/readPubmedInputs.ts';
 import type { PubmedArticle } from '../services/model/pubmedRecord.ts';
-import { codeVersion } from '../services/runtime/codeVersion.ts';
+import { codeVersion } from '../services/config/codeVersion.ts';
 import { ensureTopics } from '../services/runtime/kafka/ensureTopics.ts';
 import { createStageRunner, type KafkaStage, type ValueCodec } from '../services/runtime/kafka/stageRunner.ts';
 import { writeResultsSection } from './writeResultsSection.ts';

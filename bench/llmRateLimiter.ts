@@ -12,9 +12,9 @@ import { setMaxListeners } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAimdConcurrency } from '../services/runtime/aimdConcurrency.ts';
-import { createLlmCallGate, type LlmCallGateEvent } from '../services/runtime/llmCallGate.ts';
-import { createLlmRateLimiter } from '../services/runtime/llmRateLimiter.ts';
+import { createAimdConcurrency } from '../services/llm/aimdConcurrency.ts';
+import { createLlmCallGate, type LlmCallGateEvent } from '../services/llm/llmCallGate.ts';
+import { createLlmRateLimiter } from '../services/llm/llmRateLimiter.ts';
 import { WaitAbortedError } from '../services/runtime/runtimeErrors.ts';
 import { seededRandom } from './seededRandom.ts';
 

@@ -7,7 +7,7 @@ import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createAnnotateContext } from '../annotate/annotateContext.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
-import { createFailureLog } from '../pipeline/failureLog.ts';
+import { createFailureLog } from '../runtime/inprocess/failureLog.ts';
 import { UsageError } from './cliErrors.ts';
 import { positiveInt } from './numericFlags.ts';
 import { bundledMeshPath } from './runCommand.ts';

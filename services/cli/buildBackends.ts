@@ -10,7 +10,7 @@ import { createLlmJudge } from '../judge/llmJudge.ts';
 import { describeLlmSettings, llmConfigured, llmSettingsFrom } from '../config/llmSettings.ts';
 import type { ServiceConfig } from '../config/serviceConfig.ts';
 import type { LlmEventListener } from '../llm/llmEvents.ts';
-import type { LlmCallGate } from '../runtime/llmCallGate.ts';
+import type { LlmCallGate } from '../llm/llmCallGate.ts';
 import { gateLlmClient } from '../llm/gatedLlmClient.ts';
 
 export const BACKEND_CHOICES = ['auto', 'rule-based', 'llm'] as const;

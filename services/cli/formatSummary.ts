@@ -1,5 +1,5 @@
-import type { RunResult } from '../pipeline/runPipeline.ts';
-import { RECORD_OUTCOMES } from '../pipeline/recordLedger.ts';
+import type { RunResult } from '../runtime/inprocess/runPipeline.ts';
+import { RECORD_OUTCOMES } from '../runtime/inprocess/recordLedger.ts';
 
 const OUTCOME_LABELS: Record<(typeof RECORD_OUTCOMES)[number], string> = {
   with_items: 'emitted items',

@@ -3,7 +3,7 @@ import { annotateCommand, ANNOTATE_USAGE } from './annotateCommand.ts';
 import { UsageError } from './cliErrors.ts';
 import { processEnvironment } from '../config/serviceConfig.ts';
 import { REPLAY_USAGE, replayCommand, stageServiceCommand } from './serviceCommands.ts';
-import { runIngestService } from '../ingest/ingestService.ts';
+import { runIngestService } from '../runtime/kafka/ingestService.ts';
 
 const USAGE = `medistill: distil MeSH-guided, judged biomedical question-answer datasets from PubMed
 

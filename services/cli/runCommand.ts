@@ -1,15 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import { packageRoot } from '../runtime/packageRoot.ts';
+import { packageRoot } from '../config/packageRoot.ts';
 import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createAnnotateContext } from '../annotate/annotateContext.ts';
 import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
-import { createFailureLog } from '../pipeline/failureLog.ts';
+import { createFailureLog } from '../runtime/inprocess/failureLog.ts';
 import type { PubmedArticle } from '../model/pubmedRecord.ts';
-import { runPipeline, type RunResult } from '../pipeline/runPipeline.ts';
+import { runPipeline, type RunResult } from '../runtime/inprocess/runPipeline.ts';
 import { createDatasetSink } from '../export/datasetSink.ts';
 import { createProgressReporter } from './progressReporter.ts';
 import { formatSummary } from './formatSummary.ts';
@@ -18,7 +18,7 @@ import { positiveInt, wholeNumber } from './numericFlags.ts';
 import { buildBackends, BACKEND_CHOICES, type BackendChoice } from './buildBackends.ts';
 import { parseThresholds } from './parseThresholds.ts';
 import { loadServiceConfig } from '../config/serviceConfig.ts';
-import { MAX_LINGER_MS, serveRunMetrics } from '../runtime/metrics/serveRunMetrics.ts';
+import { MAX_LINGER_MS, serveRunMetrics } from '../metrics/serveRunMetrics.ts';
 
 export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--input ...] [--mesh <desc.xml[.gz]>] [--out <dir>]
                      [--limit N] [--concurrency N] [--backend auto|rule-based|llm]

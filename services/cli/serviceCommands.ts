@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runService, type StageContext } from '../runtime/runService.ts';
+import { runService, type StageContext } from '../runtime/kafka/runService.ts';
 import { loadServiceConfig } from '../config/serviceConfig.ts';
 import { createKafkaClient } from '../runtime/kafka/createKafkaClient.ts';
 import { TOPICS } from '../contracts/avroSchemas.ts';
@@ -13,12 +13,12 @@ import { createGenerateKafkaStage } from '../generate/generateKafkaStage.ts';
 import { createJudgeKafkaStage } from '../judge/judgeKafkaStage.ts';
 import { createExportKafkaStage } from '../export/exportKafkaStage.ts';
 import { DEFAULT_THRESHOLDS } from '../judge/verdict.ts';
-import { createLlmRateLimiter } from '../runtime/llmRateLimiter.ts';
-import { createAimdConcurrency } from '../runtime/aimdConcurrency.ts';
-import { createLlmCallGate, type LlmCallGate } from '../runtime/llmCallGate.ts';
+import { createLlmRateLimiter } from '../llm/llmRateLimiter.ts';
+import { createAimdConcurrency } from '../llm/aimdConcurrency.ts';
+import { createLlmCallGate, type LlmCallGate } from '../llm/llmCallGate.ts';
 import type { LlmEvent } from '../llm/llmEvents.ts';
-import { createLlmMetrics } from '../runtime/metrics/llmMetrics.ts';
-import { createQualityMetrics } from '../runtime/metrics/qualityMetrics.ts';
+import { createLlmMetrics } from '../metrics/llmMetrics.ts';
+import { createQualityMetrics } from '../metrics/qualityMetrics.ts';
 import { buildBackends } from './buildBackends.ts';
 import { bundledMeshPath } from './runCommand.ts';
 

@@ -1,4 +1,4 @@
-import type { DatasetSink } from '../pipeline/runPipeline.ts';
+import type { DatasetSink } from '../runtime/inprocess/runPipeline.ts';
 import { createDatasetWriter, type DatasetSummary, type DatasetWriterOptions } from './createDatasetWriter.ts';
 
 /** The in-process pipeline's sink: the dataset writer, reporting what the run summary needs. */

@@ -5,7 +5,7 @@ import { toRecordJudgementValue } from '../contracts/recordJudgementMapping.ts';
 import { createLineage } from '../contracts/lineage.ts';
 import type { RecordCandidatesMessage } from '../contracts/topicMessages.ts';
 import type { KafkaStage } from '../runtime/kafka/stageRunner.ts';
-import { boundedMapAsync } from '../pipeline/boundedMapAsync.ts';
+import { boundedMapAsync } from '../operators/boundedMapAsync.ts';
 import type { JudgedItem } from '../model/qaItem.ts';
 import type { Judge } from './judge.ts';
 

@@ -1,7 +1,7 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import type { LlmClient } from '../llm/llmClient.ts';
 import type { OptionVerdict, QaCandidate, VerificationOfChoice } from '../model/qaItem.ts';
-import { boundedMapAsync } from '../pipeline/boundedMapAsync.ts';
+import { boundedMapAsync } from '../operators/boundedMapAsync.ts';
 import { buildVocMessages, vocAnswerSchema } from './judgePrompt.ts';
 
 /** Options of verifyChoices. */

@@ -1,4 +1,4 @@
-import type { LlmCallGate } from '../runtime/llmCallGate.ts';
+import type { LlmCallGate } from './llmCallGate.ts';
 import type { ChatJsonResult, LlmClient, LlmMessage } from './llmClient.ts';
 
 /** Rough token estimate of a request: prompt characters / 4, plus the completion budget. */

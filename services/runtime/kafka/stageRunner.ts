@@ -1,8 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
-import { createCommitTracker } from '../commitTracker.ts';
-import { createInFlightGate, type InFlightGate } from '../inFlightGate.ts';
-import { createDedupWindow } from '../dedupWindow.ts';
-import { decideFailure, failureReason, InfrastructureError } from '../failurePolicy.ts';
+import { createCommitTracker } from './commitTracker.ts';
+import { createInFlightGate, type InFlightGate } from './inFlightGate.ts';
+import { createDedupWindow } from './dedupWindow.ts';
+import { decideFailure, failureReason, InfrastructureError } from './failurePolicy.ts';
 import { createOutputProducer, type OutputProducer } from './outputProducer.ts';
 import { deadLetterFor } from './deadLetter.ts';
 import type { StageInstruments } from './stageInstruments.ts';

@@ -4,7 +4,7 @@ import { posix, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServiceConfig, serviceEnvNames } from '../../../services/config/serviceConfig.ts';
 import { bundledMeshPath } from '../../../services/cli/runCommand.ts';
-import { packageRoot } from '../../../services/runtime/packageRoot.ts';
+import { packageRoot } from '../../../services/config/packageRoot.ts';
 import { copySpec, envPairs, execForm, parseDockerfile, type Dockerfile, type Instruction, type Stage } from './dockerfileInstructions.ts';
 import { createDockerignore } from './dockerignoreMatcher.ts';
 import { repoPath } from './repoPaths.ts';
@@ -73,7 +73,7 @@ describe('Dockerfile', () => {
   });
 
   it('puts package.json and the bundled MeSH subset at the package root, where the compiled code finds them', () => {
-    // services/runtime/packageRoot.ts walks up from the compiled file to the folder of medistill's package.json.
+    // services/config/packageRoot.ts walks up from the compiled file to the folder of medistill's package.json.
     const bundled = relative(packageRoot(), bundledMeshPath());
     const copied = all(finalStage(), 'COPY').flatMap((c) => {
       const spec = copySpec(c);

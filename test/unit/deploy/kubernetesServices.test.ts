@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServiceConfig, SERVICE_OPTIONS, serviceEnvNames, type ServiceConfig } from '../../../services/config/serviceConfig.ts';
 import { TOPICS } from '../../../services/contracts/avroSchemas.ts';
-import { startMetricsServer, type MetricsServer } from '../../../services/runtime/metrics/metricsServer.ts';
+import { startMetricsServer, type MetricsServer } from '../../../services/metrics/metricsServer.ts';
 import { cliServiceCommands } from './cliServiceCommands.ts';
 import { ofKind, readKubernetesManifests, type Container, type Deployment, type KubeObject, type ManifestDocument, type ScaledObject } from './kubernetesManifests.ts';
 

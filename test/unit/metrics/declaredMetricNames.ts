@@ -1,8 +1,8 @@
 import { Histogram, Registry } from 'prom-client';
-import { createHopMetrics } from '../../../services/runtime/metrics/hopMetrics.ts';
-import { createIngestMetrics } from '../../../services/runtime/metrics/ingestMetrics.ts';
-import { createLlmMetrics } from '../../../services/runtime/metrics/llmMetrics.ts';
-import { createQualityMetrics } from '../../../services/runtime/metrics/qualityMetrics.ts';
+import { createHopMetrics } from '../../../services/metrics/hopMetrics.ts';
+import { createIngestMetrics } from '../../../services/metrics/ingestMetrics.ts';
+import { createLlmMetrics } from '../../../services/metrics/llmMetrics.ts';
+import { createQualityMetrics } from '../../../services/metrics/qualityMetrics.ts';
 
 /**
  * Every series name the metric modules declare (histograms expanded to _bucket, _sum and _count),

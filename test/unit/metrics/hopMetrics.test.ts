@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { createHopMetrics } from '../../../services/runtime/metrics/hopMetrics.ts';
+import { createHopMetrics } from '../../../services/metrics/hopMetrics.ts';
 import { labelNames, samples, valueOf } from './metricSamples.ts';
 
 describe('createHopMetrics', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { createIngestMetrics } from '../../../services/runtime/metrics/ingestMetrics.ts';
+import { createIngestMetrics } from '../../../services/metrics/ingestMetrics.ts';
 import { labelNames, samples, valueOf } from './metricSamples.ts';
 
 describe('createIngestMetrics', () => {

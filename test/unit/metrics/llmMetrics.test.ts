@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { createLlmMetrics } from '../../../services/runtime/metrics/llmMetrics.ts';
+import { createLlmMetrics } from '../../../services/metrics/llmMetrics.ts';
 import type { LlmEvent } from '../../../services/llm/llmEvents.ts';
 import { labelNames, valueOf } from './metricSamples.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { createPipelineMetrics } from '../../../services/runtime/metrics/pipelineMetrics.ts';
+import { createPipelineMetrics } from '../../../services/metrics/pipelineMetrics.ts';
 import type { PubmedItem } from '../../../services/model/pubmedRecord.ts';
-import type { FailureEntry, FailureLog } from '../../../services/pipeline/failureLog.ts';
+import type { FailureEntry, FailureLog } from '../../../services/runtime/inprocess/failureLog.ts';
 import { valueOf } from './metricSamples.ts';
 import { annotatedRecord, candidate, judged, meshTerm } from './qualityFixtures.ts';
 

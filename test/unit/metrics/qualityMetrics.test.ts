@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { createQualityMetrics } from '../../../services/runtime/metrics/qualityMetrics.ts';
+import { createQualityMetrics } from '../../../services/metrics/qualityMetrics.ts';
 import { labelNames, samples, valueOf } from './metricSamples.ts';
 import { annotatedRecord, candidate, judged, meshTerm } from './qualityFixtures.ts';
 

@@ -39,12 +39,15 @@ export const annotateOptionsSchema = z.object({
 });
 export type AnnotateOptions = z.infer<typeof annotateOptionsSchema>;
 
+/** The defaults of every annotate option, as the schema declares them. */
+export const ANNOTATE_DEFAULTS: Readonly<AnnotateOptions> = Object.freeze(annotateOptionsSchema.parse({}));
+
 /** Everything annotateRecord needs, built once per process: the vocabulary, its matcher and the options. */
 export interface AnnotateContext {
   vocab: MeshVocabulary;
   matcher: MeshMatcher;
-  /** Missing fields take the schema defaults. */
-  options?: Partial<AnnotateOptions>;
+  /** Validated options, every field set (createAnnotateContext fills the schema defaults). */
+  options: AnnotateOptions;
 }
 
 /** Validates the options and builds the matcher; bad options fail here with a message saying how to fix them. */
@@ -52,7 +55,7 @@ export function createAnnotateContext(
   vocab: MeshVocabulary,
   options: Partial<AnnotateOptions> = {},
   matcherOptions: MeshMatcherOptions = {},
-): AnnotateContext & { options: AnnotateOptions } {
+): AnnotateContext {
   const parsed = annotateOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');

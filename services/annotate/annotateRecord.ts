@@ -2,17 +2,13 @@ import type { AnnotatedRecord, MeshTerm } from '../model/annotatedRecord.ts';
 import type { PubmedArticle } from '../model/pubmedRecord.ts';
 import type { MeshVocabulary } from '../mesh/meshVocabulary.ts';
 import { scanWords } from '../mesh/wordScanner.ts';
-import type { AnnotateContext } from './annotateContext.ts';
+import { ANNOTATE_DEFAULTS, type AnnotateContext } from './annotateContext.ts';
 import { CHECK_TAG_UIS, inferCheckTags } from './inferCheckTags.ts';
 import { isOverGeneral } from './overGeneralDescriptors.ts';
 
 /** Name and version written into every annotated record; bump the version when scores or choices change. */
 export const ANNOTATOR = { name: 'medistill-annotate', version: '2' } as const;
 
-const DEFAULT_MAX_TERMS = 12;
-const DEFAULT_MIN_SCORE = 0.45;
-const DEFAULT_PHRASE_BONUS = 0.1;
-const DEFAULT_EXCLUDED_BRANCHES: readonly string[] = ['V'];
 /**
  * Score of a check tag inferred from a cue word: below a repeated or titled text match (0.5 and up),
  * since the tag is implied rather than named, yet above the default minScore, because the cue rules are
@@ -44,7 +40,7 @@ export interface DictionaryEvidence {
  * (0.45) one mention of a phrase is enough (0.45), one mention of a single word is not (0.35, or 0.4
  * for a preferred name), and a repeated or titled word is (0.5).
  */
-export function scoreDictionaryTerm(e: DictionaryEvidence, phraseBonus = DEFAULT_PHRASE_BONUS): number {
+export function scoreDictionaryTerm(e: DictionaryEvidence, phraseBonus = ANNOTATE_DEFAULTS.phraseBonus): number {
   const s =
     0.35 +
     0.15 * Math.min(Math.max(e.count - 1, 0), 3) +
@@ -105,11 +101,8 @@ function wordCount(surface: string): number {
 }
 
 function fromText(record: PubmedArticle, ctx: AnnotateContext): MeshTerm[] {
-  const maxTerms = ctx.options?.maxTerms ?? DEFAULT_MAX_TERMS;
-  const minScore = ctx.options?.minScore ?? DEFAULT_MIN_SCORE;
-  const phraseBonus = ctx.options?.phraseBonus ?? DEFAULT_PHRASE_BONUS;
-  const checkTags = ctx.options?.checkTags ?? true;
-  const dropGeneral = (ctx.options?.generalTerms ?? 'drop') === 'drop';
+  const { maxTerms, minScore, phraseBonus, checkTags } = ctx.options;
+  const dropGeneral = ctx.options.generalTerms === 'drop';
   const tallies = new Map<string, Tally>();
   let order = 0;
   const add = (text: string, inTitle: boolean): void => {
@@ -133,7 +126,7 @@ function fromText(record: PubmedArticle, ctx: AnnotateContext): MeshTerm[] {
   // Section labels (BACKGROUND, METHODS) are layout, not content: match the section texts only.
   for (const section of record.abstract) add(section.text, false);
 
-  const excluded = ctx.options?.excludeBranches ?? DEFAULT_EXCLUDED_BRANCHES;
+  const excluded = ctx.options.excludeBranches;
   const isExcluded = (ui: string): boolean => {
     if (excluded.length === 0) return false;
     const branches = ctx.vocab.branches(ui);

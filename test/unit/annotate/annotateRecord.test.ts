@@ -1,6 +1,4 @@
-import { firstValueFrom, from, toArray } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { annotate } from '../../../services/annotate/annotate.ts';
 import { createAnnotateContext, type AnnotateContext } from '../../../services/annotate/annotateContext.ts';
 import { AnnotateConfigError } from '../../../services/annotate/annotateErrors.ts';
 import { ANNOTATOR, annotateRecord, scoreDictionaryTerm } from '../../../services/annotate/annotateRecord.ts';
@@ -101,16 +99,16 @@ describe('annotateRecord without headings (dictionary)', () => {
   });
 
   it('honours maxTerms and minScore from the context', () => {
-    const two = annotateRecord(fresh, { ...ctx, options: { maxTerms: 2 } });
+    const two = annotateRecord(fresh, { ...ctx, options: { ...ctx.options, maxTerms: 2 } });
     expect(two.mesh.map((t) => t.descriptorUi)).toEqual(['D009203', 'D001241']);
-    const all = annotateRecord(fresh, { ...ctx, options: { minScore: 0 } });
+    const all = annotateRecord(fresh, { ...ctx, options: { ...ctx.options, minScore: 0 } });
     expect(all.mesh.map((t) => t.descriptorUi)).toContain('D006261');
   });
 
   it('drops predicted descriptors that sit only in an excluded branch', () => {
     const r = article({ title: 'Heart failure and lead exposure in Spain' });
     expect(annotateRecord(r, ctx).mesh.map((t) => t.descriptorUi)).toEqual(['D006333', 'D013030']);
-    const noZ = annotateRecord(r, { ...ctx, options: { excludeBranches: ['Z'] } });
+    const noZ = annotateRecord(r, { ...ctx, options: { ...ctx.options, excludeBranches: ['Z'] } });
     expect(noZ.mesh.map((t) => t.descriptorUi)).toEqual(['D006333']);
   });
 
@@ -136,16 +134,5 @@ describe('createAnnotateContext', () => {
     expect(() => createAnnotateContext(vocab, { excludeBranches: ['geo'] })).toThrow(/excludeBranches/);
     expect(() => createAnnotateContext(vocab, { maxTerms: 0 })).toThrow(AnnotateConfigError);
     expect(() => createAnnotateContext(vocab, { minScore: 2 })).toThrow(/minScore/);
-  });
-});
-
-describe('annotate operator', () => {
-  it('emits one annotated record per article, in order', async () => {
-    const records = [article({ pmid: '1', title: 'Spain' }), article({ pmid: '2', title: 'Heart failure' })];
-    const out = await firstValueFrom(from(records).pipe(annotate(ctx), toArray()));
-    expect(out.map((r) => [r.record.pmid, r.mesh.map((t) => t.descriptorUi)])).toEqual([
-      ['1', ['D013030']],
-      ['2', ['D006333']],
-    ]);
   });
 });

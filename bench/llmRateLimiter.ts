@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { createAimdConcurrency } from '../services/llm/aimdConcurrency.ts';
 import { createLlmCallGate, type LlmCallGateEvent } from '../services/llm/llmCallGate.ts';
 import { createLlmRateLimiter } from '../services/llm/llmRateLimiter.ts';
-import { WaitAbortedError } from '../services/runtime/runtimeErrors.ts';
+import { WaitAbortedError } from '../services/errors/medistillErrors.ts';
 import { seededRandom } from './seededRandom.ts';
 
 const RPM = 600;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createMeshMatcher, type MeshMatcher, type MeshMatcherOptions } from '../mesh/meshMatcher.ts';
 import type { MeshVocabulary } from '../mesh/meshVocabulary.ts';
-import { AnnotateConfigError } from './annotateErrors.ts';
+import { AnnotateConfigError } from '../errors/medistillErrors.ts';
 
 /** Options of the annotate stage, with defaults. */
 export const annotateOptionsSchema = z.object({

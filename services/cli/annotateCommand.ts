@@ -8,7 +8,7 @@ import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createAnnotateContext } from '../annotate/annotateContext.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
 import { createFailureLog } from '../runtime/inprocess/failureLog.ts';
-import { UsageError } from './cliErrors.ts';
+import { UsageError } from '../errors/medistillErrors.ts';
 import { positiveInt } from './numericFlags.ts';
 import { bundledMeshPath } from './runCommand.ts';
 

@@ -1,6 +1,7 @@
 import { runCommand, RUN_USAGE } from './runCommand.ts';
 import { annotateCommand, ANNOTATE_USAGE } from './annotateCommand.ts';
-import { UsageError } from './cliErrors.ts';
+import { UsageError } from '../errors/medistillErrors.ts';
+import { reportFailure } from './reportFailure.ts';
 import { processEnvironment } from '../config/serviceConfig.ts';
 import { REPLAY_USAGE, replayCommand, stageServiceCommand } from './serviceCommands.ts';
 import { runIngestService } from '../runtime/kafka/ingestService.ts';
@@ -25,13 +26,6 @@ ${RUN_USAGE}
 ${ANNOTATE_USAGE}
 
 ${REPLAY_USAGE}`;
-
-/** Errors a user can fix get one line and exit code 2; anything else is a bug and shows its stack. */
-function isUserError(err: unknown): err is Error {
-  if (!(err instanceof Error)) return false;
-  if (err instanceof UsageError) return true;
-  return ['InputNotFoundError', 'MeshLoadError', 'LlmConfigError', 'ConfigError'].includes(err.name) || (err as { retriable?: unknown }).retriable === false;
-}
 
 /** Entry point of the `medistill` command. */
 export async function main(argv: string[]): Promise<number> {
@@ -64,11 +58,6 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"; try "medistill help"`);
     }
   } catch (err) {
-    if (isUserError(err)) {
-      io.stderr.write(`medistill: ${err.message}\n`);
-      return 2;
-    }
-    io.stderr.write(`medistill: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
+    return reportFailure(err, io.stderr);
   }
 }

@@ -1,4 +1,4 @@
-import { UsageError } from './cliErrors.ts';
+import { UsageError } from '../errors/medistillErrors.ts';
 
 /** A flag that must be a positive whole number; the fallback when it is absent. */
 export function positiveInt(name: string, value: string | undefined, fallback: number): number {

@@ -1,6 +1,6 @@
 import { CRITERIA, type Criterion } from '../model/qaItem.ts';
 import { thresholdsSchema, type Thresholds } from '../judge/verdict.ts';
-import { UsageError } from './cliErrors.ts';
+import { UsageError } from '../errors/medistillErrors.ts';
 
 /** Parses `--threshold grounded=0.7,clear=0.4` flags over the default thresholds. */
 export function parseThresholds(flags: readonly string[]): Thresholds {

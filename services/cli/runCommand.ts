@@ -13,7 +13,7 @@ import { runPipeline, type RunResult } from '../runtime/inprocess/runPipeline.ts
 import { createDatasetSink } from '../export/datasetSink.ts';
 import { createProgressReporter } from './progressReporter.ts';
 import { formatSummary } from './formatSummary.ts';
-import { UsageError } from './cliErrors.ts';
+import { UsageError } from '../errors/medistillErrors.ts';
 import { positiveInt, wholeNumber } from './numericFlags.ts';
 import { buildBackends, BACKEND_CHOICES, type BackendChoice } from './buildBackends.ts';
 import { parseThresholds } from './parseThresholds.ts';

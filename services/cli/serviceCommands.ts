@@ -3,7 +3,7 @@ import { runService, type StageContext } from '../runtime/kafka/runService.ts';
 import { loadServiceConfig } from '../config/serviceConfig.ts';
 import { createKafkaClient } from '../runtime/kafka/createKafkaClient.ts';
 import { TOPICS } from '../contracts/avroSchemas.ts';
-import { UsageError } from './cliErrors.ts';
+import { UsageError } from '../errors/medistillErrors.ts';
 import type { KafkaStage } from '../runtime/kafka/stageRunner.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';

@@ -1,5 +1,5 @@
 import { parseLlmConfig, describeLlmConfig, type LlmConfig } from '../llm/llmConfig.ts';
-import { LlmConfigError } from '../llm/llmErrors.ts';
+import { LlmConfigError } from '../errors/medistillErrors.ts';
 import type { ServiceConfig } from './serviceConfig.ts';
 
 export interface LlmSettings {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from './configError.ts';
+import { ConfigError } from '../errors/medistillErrors.ts';
 
 /**
  * One option of a service: its environment variable, schema (with default), description, and

@@ -2,12 +2,7 @@ import type { Resolver, Type } from 'avsc';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { AVRO_SCHEMAS, dlqTopic } from './avroSchemas.ts';
 import { AVSC_OPTIONS, avroTypeFor } from './avroTypes.ts';
-import {
-  ContractConfigError,
-  ContractError,
-  RegistryUnavailableError,
-  SchemaRegistrationError,
-} from './contractErrors.ts';
+import { ContractConfigError, ContractError, RegistryUnavailableError, SchemaRegistrationError } from '../errors/medistillErrors.ts';
 import { checkRegistryConnection, createRegistryAdmin, type CompatibilityLevel } from './registryAdmin.ts';
 import { schemaNameOfTopic, valueSubject } from './topicSubjects.ts';
 import { withDeadline } from './withDeadline.ts';

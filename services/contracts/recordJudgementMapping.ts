@@ -1,5 +1,5 @@
 import { CRITERIA, type Criterion, type CriterionScore, type JudgedItem, type RejectReason } from '../model/qaItem.ts';
-import { ContractError } from './contractErrors.ts';
+import { ContractError } from '../errors/medistillErrors.ts';
 import { copyLineage, type Lineage } from './lineage.ts';
 import { fromProvenanceValue, fromQaCandidateValue, toProvenanceValue, toQaCandidateValue } from './qaCandidateMapping.ts';
 import { SCHEMA_VERSION, type JudgedItemValue, type RecordJudgement, type RecordJudgementMessage } from './topicMessages.ts';

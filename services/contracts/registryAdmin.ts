@@ -1,4 +1,4 @@
-import { ContractConfigError, RegistryUnavailableError, SchemaRegistrationError } from './contractErrors.ts';
+import { ContractConfigError, RegistryUnavailableError, SchemaRegistrationError } from '../errors/medistillErrors.ts';
 
 /** Where the registry's Confluent-compatible API is, and how to reach it. */
 export interface RegistryConnection {

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AVRO_SCHEMAS } from './avroSchemas.ts';
-import { ContractConfigError } from './contractErrors.ts';
+import { ContractConfigError } from '../errors/medistillErrors.ts';
 import { pipelineSubjects } from './topicSubjects.ts';
 
 /** schemas/ at the repository root. */

@@ -1,5 +1,5 @@
 import { AVRO_SCHEMAS, TOPICS, dlqTopic } from './avroSchemas.ts';
-import { ContractConfigError } from './contractErrors.ts';
+import { ContractConfigError } from '../errors/medistillErrors.ts';
 
 /** Key of the dead-letter schema in AVRO_SCHEMAS (and its file name under schemas/). */
 export const DEAD_LETTER_SCHEMA = 'dead-letter';

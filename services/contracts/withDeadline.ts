@@ -1,4 +1,4 @@
-import { RegistryUnavailableError } from './contractErrors.ts';
+import { RegistryUnavailableError } from '../errors/medistillErrors.ts';
 
 /**
  * Settles like `work`, or rejects with RegistryUnavailableError after `ms`: the registry client

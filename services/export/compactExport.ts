@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { DatasetRow, RejectedRow } from './datasetRow.ts';
 import { createStatsAccumulator, type StatsAccumulator } from './datasetStats.ts';
-import { ExportIoError } from './exportErrors.ts';
+import { ExportIoError } from '../errors/medistillErrors.ts';
 import { openJsonlFile, type JsonlFile } from './jsonlFile.ts';
 import { questionKey } from './questionKey.ts';
 

@@ -6,7 +6,7 @@ import { compactExport } from './compactExport.ts';
 import { renderDatasetCard } from './datasetCard.ts';
 import { toDatasetRow, toRejectedRow } from './datasetRow.ts';
 import { createStatsAccumulator, type DatasetStats } from './datasetStats.ts';
-import { ExportConfigError, ExportIoError, WriterClosedError } from './exportErrors.ts';
+import { ExportConfigError, ExportIoError, WriterClosedError } from '../errors/medistillErrors.ts';
 import { openJsonlFile } from './jsonlFile.ts';
 import { questionKey } from './questionKey.ts';
 

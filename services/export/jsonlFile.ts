@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { ExportIoError } from './exportErrors.ts';
+import { ExportIoError } from '../errors/medistillErrors.ts';
 
 /** A JSON-lines file being written, with backpressure. */
 export interface JsonlFile {

@@ -1,5 +1,5 @@
 import type { LlmClient } from '../llm/llmClient.ts';
-import { LlmAbortedError, LlmBadOutputError, LlmConfigError, LlmError } from '../llm/llmErrors.ts';
+import { LlmAbortedError, LlmBadOutputError, LlmConfigError, LlmError } from '../errors/medistillErrors.ts';
 import { MESH_BRANCHES, type MeshVocabulary } from '../mesh/meshVocabulary.ts';
 import type { AnnotatedRecord, MeshTerm } from '../model/annotatedRecord.ts';
 import { abstractText } from '../model/pubmedRecord.ts';

@@ -8,7 +8,7 @@ import { BLANK, clozeQuestion } from './clozeQuestion.ts';
 import { analyseConclusion } from './conclusionCues.ts';
 import { branchesOf, primaryBranch } from './meshBranches.ts';
 import { pickDistractors } from './pickDistractors.ts';
-import { RuleBasedGeneratorConfigError } from './ruleBasedGeneratorError.ts';
+import { RuleBasedGeneratorConfigError } from '../errors/medistillErrors.ts';
 import { selectTargets } from './selectTargets.ts';
 import { splitSentences } from './splitSentences.ts';
 import { stableHash } from './stableHash.ts';

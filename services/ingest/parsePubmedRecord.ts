@@ -6,7 +6,7 @@ import type {
   MeshHeading,
   PubmedArticle,
 } from '../model/pubmedRecord.ts';
-import { RecordContentError } from './ingestErrors.ts';
+import { RecordContentError } from '../errors/medistillErrors.ts';
 import { inlineText } from './inlineText.ts';
 import { parseDateElement } from './publicationDate.ts';
 import { attribute, childElement, childElements, descend, type XmlElement } from './xmlElement.ts';

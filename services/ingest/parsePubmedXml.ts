@@ -1,5 +1,5 @@
 import type { ParseFailure, PubmedItem, SourcePosition } from '../model/pubmedRecord.ts';
-import { InputReadError, RecordContentError, XmlSyntaxError } from './ingestErrors.ts';
+import { InputReadError, RecordContentError, XmlSyntaxError } from '../errors/medistillErrors.ts';
 import { parsePubmedRecord, UNUSED_ELEMENTS } from './parsePubmedRecord.ts';
 import { lineColumnAt, parseXmlElement } from './xmlElement.ts';
 import { XmlRecordSplitter, type SplitItem } from './xmlRecordSplitter.ts';

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ParseFailure, PubmedItem } from '../model/pubmedRecord.ts';
-import { InputReadError } from './ingestErrors.ts';
+import { InputReadError } from '../errors/medistillErrors.ts';
 import { parsePubmedXml } from './parsePubmedXml.ts';
 import { resolveInputFiles } from './resolveInputFiles.ts';
 

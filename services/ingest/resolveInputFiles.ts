@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { globDepth, globToRegExp, hasWildcard } from './globPattern.ts';
-import { InputNotFoundError } from './ingestErrors.ts';
+import { InputNotFoundError } from '../errors/medistillErrors.ts';
 
 /** File names a folder input contributes: PubMed XML, plain or gzipped. */
 const PUBMED_FILE = /\.xml(?:\.gz)?$/i;

@@ -1,4 +1,4 @@
-import { XmlSyntaxError } from './ingestErrors.ts';
+import { XmlSyntaxError } from '../errors/medistillErrors.ts';
 
 /** An element of a parsed record: name, attributes and children (elements and text, in document order). */
 export interface XmlElement {

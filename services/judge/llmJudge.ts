@@ -1,5 +1,5 @@
 import type { LlmClient } from '../llm/llmClient.ts';
-import { LlmAbortedError, LlmConfigError, LlmError } from '../llm/llmErrors.ts';
+import { LlmAbortedError, LlmConfigError, LlmError } from '../errors/medistillErrors.ts';
 import type { Criterion, CriterionScore, JudgedItem, Provenance, QaCandidate, VerificationOfChoice } from '../model/qaItem.ts';
 import type { HierarchyScorer, Judge } from './judge.ts';
 import { buildJudgeMessages, JUDGE_PROMPT_VERSION, judgeAnswerSchema, VOC_PROMPT_VERSION } from './judgePrompt.ts';

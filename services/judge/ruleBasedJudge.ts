@@ -5,7 +5,7 @@ import type { Criterion, CriterionScore, JudgedItem, Provenance, QaCandidate, Ve
 import { indexContext, type ContextIndex } from './contextIndex.ts';
 import type { HierarchyScorer, Judge } from './judge.ts';
 import { lexicalGrounding } from './lexicalGrounding.ts';
-import { RuleBasedJudgeConfigError } from './ruleBasedJudgeError.ts';
+import { RuleBasedJudgeConfigError } from '../errors/medistillErrors.ts';
 import { verifyChoicesByRules } from './ruleBasedVoc.ts';
 import { decideVerdict, thresholdsSchema, type Thresholds } from './verdict.ts';
 

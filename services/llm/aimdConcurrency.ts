@@ -1,4 +1,4 @@
-import { QueueFullError, RuntimeConfigError, WaitAbortedError } from '../runtime/runtimeErrors.ts';
+import { QueueFullError, RuntimeConfigError, WaitAbortedError } from '../errors/medistillErrors.ts';
 
 /** Settings of an adaptive concurrency limit. */
 export interface AimdConcurrencyOptions {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { describeLlmConfig, parseLlmConfig, redactUrl, type LlmConfig, type LlmConfigInput } from './llmConfig.ts';
-import { LlmAbortedError, LlmBadOutputError, LlmProtocolError, LlmRequestError, LlmUnavailableError } from './llmErrors.ts';
+import { LlmAbortedError, LlmBadOutputError, LlmProtocolError, LlmRequestError, LlmUnavailableError } from '../errors/medistillErrors.ts';
 import type { LlmEvent, LlmEventListener } from './llmEvents.ts';
 import { parseJsonContent } from './parseJsonContent.ts';
 import { decideFailure, retryDelay, type FailureDecision } from './retryPolicy.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LlmConfigError } from './llmErrors.ts';
+import { LlmConfigError } from '../errors/medistillErrors.ts';
 
 /** How to fix each setting, appended to validation messages. */
 const HINTS: Record<string, string> = {

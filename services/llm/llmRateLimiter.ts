@@ -1,4 +1,4 @@
-import { QueueFullError, RequestTooLargeError, RuntimeConfigError, RuntimeUsageError, WaitAbortedError } from '../runtime/runtimeErrors.ts';
+import { QueueFullError, RequestTooLargeError, RuntimeConfigError, RuntimeUsageError, WaitAbortedError } from '../errors/medistillErrors.ts';
 import { createTokenBucket, type TokenBucket } from './tokenBucket.ts';
 
 /** Settings of an LLM rate limiter. */

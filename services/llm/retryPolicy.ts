@@ -1,5 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { LlmProtocolError } from './llmErrors.ts';
+import { LlmProtocolError } from '../errors/medistillErrors.ts';
 
 /** Why an attempt failed, in the small fixed set used by events and metrics. */
 export type FailureReason =

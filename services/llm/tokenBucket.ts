@@ -1,4 +1,4 @@
-import { RuntimeConfigError, RuntimeUsageError } from '../runtime/runtimeErrors.ts';
+import { RuntimeConfigError, RuntimeUsageError } from '../errors/medistillErrors.ts';
 
 /** Settings of a token bucket. */
 export interface TokenBucketOptions {

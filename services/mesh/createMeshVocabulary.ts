@@ -1,4 +1,4 @@
-import { MeshConfigError } from './meshErrors.ts';
+import { MeshConfigError } from '../errors/medistillErrors.ts';
 import type { MeshDescriptor, MeshVocabulary } from './meshVocabulary.ts';
 import { parentTreeNumber, treeNumberDepth } from './treeNumber.ts';
 

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { createMeshVocabulary } from './createMeshVocabulary.ts';
-import { MeshLoadError } from './meshErrors.ts';
+import { MeshLoadError } from '../errors/medistillErrors.ts';
 import type { MeshDescriptor, MeshTermEntry, MeshVocabulary } from './meshVocabulary.ts';
 
 const READ_CHUNK_BYTES = 1 << 20;

@@ -1,4 +1,4 @@
-import { MeshConfigError } from './meshErrors.ts';
+import { MeshConfigError } from '../errors/medistillErrors.ts';
 import type { MeshVocabulary } from './meshVocabulary.ts';
 import { foldedWords, foldWord, scanWords } from './wordScanner.ts';
 

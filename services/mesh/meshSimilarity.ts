@@ -1,5 +1,5 @@
 import type { HierarchyScorer } from '../judge/judge.ts';
-import { MeshConfigError } from './meshErrors.ts';
+import { MeshConfigError } from '../errors/medistillErrors.ts';
 import type { MeshVocabulary } from './meshVocabulary.ts';
 import { commonTreeDepth, treeNumberDepth } from './treeNumber.ts';
 

@@ -1,5 +1,5 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { RuntimeConfigError } from '../runtime/runtimeErrors.ts';
+import { RuntimeConfigError } from '../errors/medistillErrors.ts';
 
 /** Options of batchByCountOrTime. */
 export interface BatchByCountOrTimeOptions {

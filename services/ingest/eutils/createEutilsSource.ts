@@ -1,12 +1,11 @@
 import type { PubmedItem } from '../../model/pubmedRecord.ts';
 import { createAckLedger } from '../sources/ackLedger.ts';
 import type { CheckpointStore } from '../sources/checkpointStore.ts';
-import { CheckpointError, SourceUsageError } from '../sources/sourceErrors.ts';
+import { CheckpointError, EutilsAbortedError, EutilsAnswerError, EutilsConfigError, SourceUsageError } from '../../errors/medistillErrors.ts';
 import type { SourceItem } from '../sources/sourceItem.ts';
 import { abortableDelay } from './abortableDelay.ts';
 import { createEutilsClient, type EutilsClientOptions, type EutilsClientStats } from './eutilsClient.ts';
 import { DAY_MS, floorToUtcDay, halveWindow, isUtcMidnight, windowLabel, type EntryDateWindow } from './entryDateWindow.ts';
-import { EutilsAbortedError, EutilsAnswerError, EutilsConfigError } from './eutilsErrors.ts';
 import { emitEutilsEvent, type EutilsEventListener } from './eutilsEvents.ts';
 import type { EsearchResult } from './parseEsearchResult.ts';
 

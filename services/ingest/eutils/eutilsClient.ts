@@ -1,18 +1,18 @@
 import type { ReadableStreamReadResult } from 'node:stream/web';
 import type { PubmedItem } from '../../model/pubmedRecord.ts';
-import { InputReadError } from '../ingestErrors.ts';
-import { parsePubmedXml } from '../parsePubmedXml.ts';
-import { abortableDelay } from './abortableDelay.ts';
-import { ncbiDateRange, type EntryDateWindow } from './entryDateWindow.ts';
 import {
   EutilsAbortedError,
   EutilsAnswerError,
   EutilsConfigError,
+  type EutilsEndpoint,
   EutilsProtocolError,
   EutilsRequestError,
   EutilsUnavailableError,
-  type EutilsEndpoint,
-} from './eutilsErrors.ts';
+  InputReadError,
+} from '../../errors/medistillErrors.ts';
+import { parsePubmedXml } from '../parsePubmedXml.ts';
+import { abortableDelay } from './abortableDelay.ts';
+import { ncbiDateRange, type EntryDateWindow } from './entryDateWindow.ts';
 import { emitEutilsEvent, type EutilsEventListener } from './eutilsEvents.ts';
 import { AttemptFailure, decideEutilsFailure, eutilsRetryDelay, parseRetryAfter, type EutilsBackoff } from './eutilsFailure.ts';
 import { createIntervalLimiter } from './intervalLimiter.ts';

@@ -1,4 +1,4 @@
-import type { EutilsEndpoint } from './eutilsErrors.ts';
+import type { EutilsEndpoint } from '../../errors/medistillErrors.ts';
 import type { EutilsFailureReason } from './eutilsFailure.ts';
 
 /** A window of entry dates, `from` inclusive and `to` exclusive, both at UTC midnight. */

@@ -1,4 +1,4 @@
-import { EutilsAbortedError, EutilsAnswerError, EutilsProtocolError } from './eutilsErrors.ts';
+import { EutilsAbortedError, EutilsAnswerError, EutilsProtocolError } from '../../errors/medistillErrors.ts';
 
 /** Why an attempt failed, in the small fixed set used by events and metrics. */
 export type EutilsFailureReason =

@@ -1,7 +1,6 @@
-import { RecordContentError, XmlSyntaxError } from '../ingestErrors.ts';
+import { EutilsProtocolError, RecordContentError, XmlSyntaxError } from '../../errors/medistillErrors.ts';
 import { inlineText } from '../inlineText.ts';
 import { childElement, parseXmlElement, type XmlElement } from '../xmlElement.ts';
-import { EutilsProtocolError } from './eutilsErrors.ts';
 
 /** What an esearch answer says, with the history handles needed by efetch. */
 export interface EsearchResult {

@@ -1,4 +1,4 @@
-import { SourceUsageError } from './sourceErrors.ts';
+import { SourceUsageError } from '../../errors/medistillErrors.ts';
 
 /**
  * Counts, per unit of work (a file, a date window), the items handed out and those acknowledged. A unit

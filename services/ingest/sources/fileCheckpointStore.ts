@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CheckpointStore, CheckpointValue } from './checkpointStore.ts';
-import { CheckpointError } from './sourceErrors.ts';
+import { CheckpointError } from '../../errors/medistillErrors.ts';
 
 interface CheckpointFile {
   version: 1;

@@ -1,7 +1,7 @@
 import { resolveInputFiles, type ReadPubmedInputsOptions } from '../readPubmedInputs.ts';
 import { createAckLedger } from './ackLedger.ts';
 import { fileItems } from './fileItems.ts';
-import { SourceUsageError } from './sourceErrors.ts';
+import { SourceUsageError } from '../../errors/medistillErrors.ts';
 import type { FileSourceItem } from './sourceItem.ts';
 
 /** Settings of a local source. */

@@ -2,13 +2,12 @@ import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { abortableDelay } from '../eutils/abortableDelay.ts';
-import { InputNotFoundError } from '../ingestErrors.ts';
+import { CheckpointError, InputNotFoundError, SourceConfigError, SourceUsageError } from '../../errors/medistillErrors.ts';
 import type { ReadPubmedInputsOptions } from '../readPubmedInputs.ts';
 import { createAckLedger } from './ackLedger.ts';
 import type { CheckpointStore } from './checkpointStore.ts';
 import { fileItems } from './fileItems.ts';
 import { createFileCheckpointStore } from './fileCheckpointStore.ts';
-import { CheckpointError, SourceConfigError, SourceUsageError } from './sourceErrors.ts';
 import type { FileSourceItem } from './sourceItem.ts';
 
 /** Name of the state file kept in the folder when no checkpoint store is given. */

@@ -1,4 +1,4 @@
-import { RuntimeUsageError } from '../runtimeErrors.ts';
+import { RuntimeUsageError } from '../../errors/medistillErrors.ts';
 
 /** One offset to commit, in Kafka's convention: the next offset the group should read. */
 export interface CommittableOffset {

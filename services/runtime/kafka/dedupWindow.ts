@@ -1,4 +1,4 @@
-import { RuntimeConfigError } from '../runtimeErrors.ts';
+import { RuntimeConfigError } from '../../errors/medistillErrors.ts';
 
 /** A bounded set of recently seen keys, for dropping redelivered records. */
 export interface DedupWindow {

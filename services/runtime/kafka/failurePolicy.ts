@@ -1,26 +1,30 @@
+import { ContractError, InfrastructureError, InvalidInputError, LlmError, MedistillError, ProgrammingError } from '../../errors/medistillErrors.ts';
+
 /** What to do with a message whose processing failed. */
 export type FailureAction = { kind: 'retry'; delayMs: number } | { kind: 'dead_letter'; reason: string } | { kind: 'crash' };
 
-/** An error the infrastructure raised (the broker refused our output): the process must restart, not dead-letter. */
-export class InfrastructureError extends Error {
-  readonly retriable = true;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'InfrastructureError';
-  }
-}
+/** Why a message was dead-lettered or retried: a small fixed set, fit for a metric label. */
+export type FailureReason = 'undecodable' | 'invalid_input' | 'llm' | 'retries_exhausted' | 'bug' | 'unknown';
 
-function isRetriable(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+/**
+ * A bug rather than a bad message: the built-in programming errors, our own ProgrammingError, and any
+ * Error that is not a MedistillError (a library error nobody wrapped). Retrying cannot fix any of them.
+ */
+function isBug(err: Error): boolean {
+  if (err instanceof ProgrammingError) return true;
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError) return true;
+  return !(err instanceof MedistillError);
 }
 
 /** A short machine-readable reason (a small fixed set, fit for a metric label). */
-export function failureReason(err: unknown): string {
+export function failureReason(err: unknown): FailureReason {
   if (!(err instanceof Error)) return 'unknown';
-  if (err.name === 'ContractError') return 'undecodable';
-  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError) return 'bug';
-  if (err.name.startsWith('Llm')) return 'llm';
-  if (isRetriable(err)) return 'retries_exhausted';
+  if (err instanceof ContractError) return 'undecodable';
+  if (err instanceof LlmError) return 'llm';
+  if (err instanceof InvalidInputError) return 'invalid_input';
+  if (isBug(err)) return 'bug';
+  if ((err as MedistillError).retriable) return 'retries_exhausted';
+  // Any other failure retrying cannot fix is, for this message, input the stage could not use.
   return 'invalid_input';
 }
 
@@ -32,7 +36,7 @@ export function failureReason(err: unknown): string {
  */
 export function decideFailure(err: unknown, attempt: number, maxAttempts: number, baseDelayMs = 500): FailureAction {
   if (err instanceof InfrastructureError) return { kind: 'crash' };
-  if (isRetriable(err) && attempt < maxAttempts) {
+  if (err instanceof MedistillError && err.retriable && attempt < maxAttempts) {
     return { kind: 'retry', delayMs: Math.min(30_000, baseDelayMs * 2 ** (attempt - 1)) };
   }
   return { kind: 'dead_letter', reason: failureReason(err) };

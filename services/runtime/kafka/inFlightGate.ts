@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import { RuntimeConfigError, RuntimeUsageError } from '../runtimeErrors.ts';
+import { RuntimeConfigError, RuntimeUsageError } from '../../errors/medistillErrors.ts';
 
 /** Settings of an in-flight gate. */
 export interface InFlightGateOptions {

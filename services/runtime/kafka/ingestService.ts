@@ -1,5 +1,5 @@
 import { loadServiceConfig, type ServiceConfig } from '../../config/serviceConfig.ts';
-import { ConfigError } from '../../config/configError.ts';
+import { ConfigError } from '../../errors/medistillErrors.ts';
 import { TOPICS } from '../../contracts/avroSchemas.ts';
 import { toPubmedRecordValue } from '../../contracts/pubmedRecordMapping.ts';
 import { createLineage } from '../../contracts/lineage.ts';

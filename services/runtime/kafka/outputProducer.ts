@@ -1,7 +1,7 @@
 import type { IHeaders, Producer } from 'kafkajs';
 import { Subject, concatMap, type Subscription } from 'rxjs';
 import { batchByCountOrTime } from '../../operators/batchByCountOrTime.ts';
-import { InfrastructureError } from './failurePolicy.ts';
+import { InfrastructureError } from '../../errors/medistillErrors.ts';
 
 /** One encoded message to produce. */
 export interface OutgoingMessage {

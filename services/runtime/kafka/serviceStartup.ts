@@ -6,7 +6,7 @@ import { dlqTopic } from '../../contracts/avroSchemas.ts';
 import { createKafkaClient } from './createKafkaClient.ts';
 import { ensureTopics } from './ensureTopics.ts';
 import { startRegistryProbe, type RegistryProbe } from './registryProbe.ts';
-import { startStep } from './serviceStartError.ts';
+import { startStep } from './startStep.ts';
 import { codeVersion } from '../../config/codeVersion.ts';
 
 /** A timestamped log line on stderr; services keep stdout free. */

@@ -2,7 +2,8 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, IHeader
 import { createCommitTracker } from './commitTracker.ts';
 import { createInFlightGate, type InFlightGate } from './inFlightGate.ts';
 import { createDedupWindow } from './dedupWindow.ts';
-import { decideFailure, failureReason, InfrastructureError } from './failurePolicy.ts';
+import { InfrastructureError } from '../../errors/medistillErrors.ts';
+import { decideFailure, failureReason } from './failurePolicy.ts';
 import { createOutputProducer, type OutputProducer } from './outputProducer.ts';
 import { deadLetterFor } from './deadLetter.ts';
 import type { StageInstruments } from './stageInstruments.ts';

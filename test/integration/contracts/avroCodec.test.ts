@@ -6,7 +6,7 @@ import { fromAnnotatedRecordValue, toAnnotatedRecordValue } from '../../../servi
 import { createAvroCodec, type AvroCodec } from '../../../services/contracts/avroCodec.ts';
 import { AVRO_SCHEMAS, TOPICS, dlqTopic } from '../../../services/contracts/avroSchemas.ts';
 import { avroTypeFor } from '../../../services/contracts/avroTypes.ts';
-import { ContractError, SchemaRegistrationError } from '../../../services/contracts/contractErrors.ts';
+import { ContractError, SchemaRegistrationError } from '../../../services/errors/medistillErrors.ts';
 import { fromDeadLetterValue, toDeadLetterValue } from '../../../services/contracts/deadLetterMapping.ts';
 import { fromPubmedRecordValue, toPubmedRecordValue } from '../../../services/contracts/pubmedRecordMapping.ts';
 import { fromRecordCandidatesValue, toRecordCandidatesValue } from '../../../services/contracts/recordCandidatesMapping.ts';

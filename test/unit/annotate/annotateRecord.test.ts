@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAnnotateContext, type AnnotateContext } from '../../../services/annotate/annotateContext.ts';
-import { AnnotateConfigError } from '../../../services/annotate/annotateErrors.ts';
+import { AnnotateConfigError } from '../../../services/errors/medistillErrors.ts';
 import { ANNOTATOR, annotateRecord, scoreDictionaryTerm } from '../../../services/annotate/annotateRecord.ts';
 import { loadMeshVocabulary } from '../../../services/mesh/loadMeshVocabulary.ts';
 import type { MeshVocabulary } from '../../../services/mesh/meshVocabulary.ts';

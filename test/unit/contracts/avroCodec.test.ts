@@ -4,12 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AVRO_SCHEMAS } from '../../../services/contracts/avroSchemas.ts';
 import { createAvroCodec } from '../../../services/contracts/avroCodec.ts';
 import { avroTypeFor } from '../../../services/contracts/avroTypes.ts';
-import {
-  ContractConfigError,
-  ContractError,
-  RegistryUnavailableError,
-  SchemaRegistrationError,
-} from '../../../services/contracts/contractErrors.ts';
+import { ContractConfigError, ContractError, RegistryUnavailableError, SchemaRegistrationError } from '../../../services/errors/medistillErrors.ts';
 import { fromDeadLetterValue, toDeadLetterValue } from '../../../services/contracts/deadLetterMapping.ts';
 import type { DeadLetterMessage } from '../../../services/contracts/topicMessages.ts';
 import { annotateLineage, deadLetter } from './contractFixtures.ts';

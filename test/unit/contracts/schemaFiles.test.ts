@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import avro from 'avsc';
 import { AVRO_SCHEMAS } from '../../../services/contracts/avroSchemas.ts';
 import { avroTypeFor } from '../../../services/contracts/avroTypes.ts';
-import { ContractConfigError } from '../../../services/contracts/contractErrors.ts';
+import { ContractConfigError } from '../../../services/errors/medistillErrors.ts';
 import {
   generatedSchemaFiles,
   historyDir,

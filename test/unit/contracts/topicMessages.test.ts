@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import avro from 'avsc';
 import { AVRO_SCHEMAS, TOPICS } from '../../../services/contracts/avroSchemas.ts';
 import { avroTypeFor } from '../../../services/contracts/avroTypes.ts';
-import { ContractError } from '../../../services/contracts/contractErrors.ts';
+import { ContractError } from '../../../services/errors/medistillErrors.ts';
 import { fromAnnotatedRecordValue, toAnnotatedRecordValue } from '../../../services/contracts/annotatedRecordMapping.ts';
 import { fromDeadLetterValue, toDeadLetterValue } from '../../../services/contracts/deadLetterMapping.ts';
 import { fromPubmedRecordValue, toPubmedRecordValue } from '../../../services/contracts/pubmedRecordMapping.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatasetWriter } from '../../../services/export/createDatasetWriter.ts';
 import { createDatasetSink } from '../../../services/export/datasetSink.ts';
-import { WriterClosedError } from '../../../services/export/exportErrors.ts';
+import { WriterClosedError } from '../../../services/errors/medistillErrors.ts';
 import { judgedItem } from './judgedItems.ts';
 
 let dir: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRuleBasedGenerator } from '../../../services/generate/ruleBasedGenerator.ts';
-import { RuleBasedGeneratorConfigError } from '../../../services/generate/ruleBasedGeneratorError.ts';
+import { RuleBasedGeneratorConfigError } from '../../../services/errors/medistillErrors.ts';
 import { BLANK } from '../../../services/generate/clozeQuestion.ts';
 import { abstractText } from '../../../services/model/pubmedRecord.ts';
 import { qaId } from '../../../services/model/qaId.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputReadError } from '../../../services/ingest/ingestErrors.ts';
+import { InputReadError } from '../../../services/errors/medistillErrors.ts';
 import { parsePubmedXml } from '../../../services/ingest/parsePubmedXml.ts';
 import { parseMedlineDate } from '../../../services/ingest/publicationDate.ts';
 import type { DeletedCitation, ParseFailure, PubmedArticle, PubmedItem } from '../../../services/model/pubmedRecord.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globToRegExp } from '../../../services/ingest/globPattern.ts';
-import { InputNotFoundError } from '../../../services/ingest/ingestErrors.ts';
+import { InputNotFoundError } from '../../../services/errors/medistillErrors.ts';
 import { readPubmedInputs, resolveInputFiles } from '../../../services/ingest/readPubmedInputs.ts';
 import type { PubmedItem } from '../../../services/model/pubmedRecord.ts';
 

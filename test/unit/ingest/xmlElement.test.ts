@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { XmlSyntaxError } from '../../../services/ingest/ingestErrors.ts';
+import { XmlSyntaxError } from '../../../services/errors/medistillErrors.ts';
 import { inlineText } from '../../../services/ingest/inlineText.ts';
 import { attribute, childElement, childElements, descend, parseXmlElement } from '../../../services/ingest/xmlElement.ts';
 

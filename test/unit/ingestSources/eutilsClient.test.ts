@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEutilsClient, type EutilsClientOptions } from '../../../services/ingest/eutils/eutilsClient.ts';
-import { EutilsConfigError, EutilsRequestError, EutilsUnavailableError } from '../../../services/ingest/eutils/eutilsErrors.ts';
+import { EutilsConfigError, EutilsRequestError, EutilsUnavailableError } from '../../../services/errors/medistillErrors.ts';
 import type { EutilsEvent } from '../../../services/ingest/eutils/eutilsEvents.ts';
 import { parseEsearchResult } from '../../../services/ingest/eutils/parseEsearchResult.ts';
 import { startEutilsTestServer, type EutilsTestServer } from '../../support/eutilsTestServer.ts';

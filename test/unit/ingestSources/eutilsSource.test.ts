@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEutilsSource, type EutilsSourceItem, type EutilsSourceOptions } from '../../../services/ingest/eutils/createEutilsSource.ts';
-import { EutilsAnswerError, EutilsConfigError } from '../../../services/ingest/eutils/eutilsErrors.ts';
+import { EutilsAnswerError, EutilsConfigError } from '../../../services/errors/medistillErrors.ts';
 import type { EutilsEvent } from '../../../services/ingest/eutils/eutilsEvents.ts';
 import { createFileCheckpointStore } from '../../../services/ingest/sources/fileCheckpointStore.ts';
 import { startEutilsTestServer, type EutilsTestServer, type TestPubmedRecord } from '../../support/eutilsTestServer.ts';

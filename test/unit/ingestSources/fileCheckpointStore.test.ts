@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileCheckpointStore } from '../../../services/ingest/sources/fileCheckpointStore.ts';
-import { CheckpointError } from '../../../services/ingest/sources/sourceErrors.ts';
+import { CheckpointError } from '../../../services/errors/medistillErrors.ts';
 
 describe('file checkpoint store', () => {
   let dir: string;

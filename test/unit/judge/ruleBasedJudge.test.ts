@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRuleBasedJudge } from '../../../services/judge/ruleBasedJudge.ts';
-import { RuleBasedJudgeConfigError } from '../../../services/judge/ruleBasedJudgeError.ts';
+import { RuleBasedJudgeConfigError } from '../../../services/errors/medistillErrors.ts';
 import type { HierarchyScorer } from '../../../services/judge/judge.ts';
 import { fixedScorer, mcqItem, openItem, yesNoItem } from './candidates.ts';
 

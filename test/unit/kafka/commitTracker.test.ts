@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCommitTracker, type CommittableOffset } from '../../../services/runtime/kafka/commitTracker.ts';
-import { RuntimeUsageError } from '../../../services/runtime/runtimeErrors.ts';
+import { RuntimeUsageError } from '../../../services/errors/medistillErrors.ts';
 
 function byPartition(offsets: CommittableOffset[]): Record<string, string> {
   return Object.fromEntries(offsets.map((o) => [`${o.topic}/${o.partition}`, o.offset]));

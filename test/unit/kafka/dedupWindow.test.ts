@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDedupWindow } from '../../../services/runtime/kafka/dedupWindow.ts';
-import { RuntimeConfigError } from '../../../services/runtime/runtimeErrors.ts';
+import { RuntimeConfigError } from '../../../services/errors/medistillErrors.ts';
 
 describe('createDedupWindow', () => {
   it('reports a key as seen on its second arrival only', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createInFlightGate, type InFlightGateEvent } from '../../../services/runtime/kafka/inFlightGate.ts';
-import { RuntimeConfigError, RuntimeUsageError } from '../../../services/runtime/runtimeErrors.ts';
+import { RuntimeConfigError, RuntimeUsageError } from '../../../services/errors/medistillErrors.ts';
 
 function gateWithLog(maxInFlight: number, resumeBelow?: number) {
   const calls: string[] = [];

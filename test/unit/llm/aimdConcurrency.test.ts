@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAimdConcurrency } from '../../../services/llm/aimdConcurrency.ts';
-import { QueueFullError, RuntimeConfigError, WaitAbortedError } from '../../../services/runtime/runtimeErrors.ts';
+import { QueueFullError, RuntimeConfigError, WaitAbortedError } from '../../../services/errors/medistillErrors.ts';
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAimdConcurrency } from '../../../services/llm/aimdConcurrency.ts';
 import { createLlmCallGate, isOverloadError, type LlmCallGateEvent } from '../../../services/llm/llmCallGate.ts';
 import { createLlmRateLimiter } from '../../../services/llm/llmRateLimiter.ts';
-import { QueueFullError } from '../../../services/runtime/runtimeErrors.ts';
+import { QueueFullError } from '../../../services/errors/medistillErrors.ts';
 
 class FakeHttpError extends Error {
   constructor(

@@ -10,7 +10,7 @@ import {
   LlmConfigError,
   LlmRequestError,
   LlmUnavailableError,
-} from '../../../services/llm/llmErrors.ts';
+} from '../../../services/errors/medistillErrors.ts';
 import type { LlmEvent } from '../../../services/llm/llmEvents.ts';
 import {
   brokenBody,

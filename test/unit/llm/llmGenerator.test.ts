@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLlmGenerator, LLM_GENERATOR_VERSION } from '../../../services/generate/llmGenerator.ts';
 import { GENERATE_PROMPT_VERSION } from '../../../services/generate/generatePrompt.ts';
 import { createLlmClient } from '../../../services/llm/llmClient.ts';
-import { LlmConfigError } from '../../../services/llm/llmErrors.ts';
+import { LlmConfigError } from '../../../services/errors/medistillErrors.ts';
 import type { MeshDescriptor } from '../../../services/mesh/meshVocabulary.ts';
 import { abstractText } from '../../../services/model/pubmedRecord.ts';
 import { invalidJson, replyJson, serverError, startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer.ts';

@@ -4,7 +4,7 @@ import type { HierarchyScorer } from '../../../services/judge/judge.ts';
 import { createLlmJudge, LLM_JUDGE_VERSION } from '../../../services/judge/llmJudge.ts';
 import { DEFAULT_THRESHOLDS } from '../../../services/judge/verdict.ts';
 import { createLlmClient } from '../../../services/llm/llmClient.ts';
-import { LlmAbortedError } from '../../../services/llm/llmErrors.ts';
+import { LlmAbortedError } from '../../../services/errors/medistillErrors.ts';
 import {
   hang,
   invalidJson,

@@ -1,11 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLlmRateLimiter } from '../../../services/llm/llmRateLimiter.ts';
-import {
-  QueueFullError,
-  RequestTooLargeError,
-  RuntimeConfigError,
-  WaitAbortedError,
-} from '../../../services/runtime/runtimeErrors.ts';
+import { QueueFullError, RequestTooLargeError, RuntimeConfigError, WaitAbortedError } from '../../../services/errors/medistillErrors.ts';
 
 /** Wraps a promise so a test can look at its state without awaiting it. */
 function observe<T>(promise: Promise<T>) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RuntimeConfigError } from '../../../services/runtime/runtimeErrors.ts';
+import { RuntimeConfigError } from '../../../services/errors/medistillErrors.ts';
 import { createTokenBucket } from '../../../services/llm/tokenBucket.ts';
 
 function manualClock(start = 1_000_000) {

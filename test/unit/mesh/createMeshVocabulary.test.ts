@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMeshVocabulary } from '../../../services/mesh/createMeshVocabulary.ts';
 import { loadMeshVocabulary } from '../../../services/mesh/loadMeshVocabulary.ts';
-import { MeshConfigError } from '../../../services/mesh/meshErrors.ts';
+import { MeshConfigError } from '../../../services/errors/medistillErrors.ts';
 import type { MeshDescriptor, MeshVocabulary } from '../../../services/mesh/meshVocabulary.ts';
 import { DESC_FIXTURE } from './fixtureVocabulary.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMeshVocabulary } from '../../../services/mesh/loadMeshVocabulary.ts';
-import { MeshLoadError } from '../../../services/mesh/meshErrors.ts';
+import { MeshLoadError } from '../../../services/errors/medistillErrors.ts';
 import { DESC_FIXTURE } from './fixtureVocabulary.ts';
 
 let dir: string;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMeshVocabulary } from '../../../services/mesh/loadMeshVocabulary.ts';
-import { MeshConfigError } from '../../../services/mesh/meshErrors.ts';
+import { MeshConfigError } from '../../../services/errors/medistillErrors.ts';
 import { createHierarchyScorer, descriptorSimilarity, setSimilarity, type SimilarityFormula } from '../../../services/mesh/meshSimilarity.ts';
 import type { MeshVocabulary } from '../../../services/mesh/meshVocabulary.ts';
 import { DESC_FIXTURE } from './fixtureVocabulary.ts';

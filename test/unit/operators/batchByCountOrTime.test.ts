@@ -2,7 +2,7 @@ import { bufferTime } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { batchByCountOrTime } from '../../../services/operators/batchByCountOrTime.ts';
-import { RuntimeConfigError } from '../../../services/runtime/runtimeErrors.ts';
+import { RuntimeConfigError } from '../../../services/errors/medistillErrors.ts';
 
 function scheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

@@ -1,11 +1,4 @@
-/** A service could not reach what it needs at start-up (Kafka, the registry); one line, no stack. */
-export class ServiceStartError extends Error {
-  readonly retriable = false;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ServiceStartError';
-  }
-}
+import { ServiceStartError } from '../../errors/medistillErrors.ts';
 
 /** Runs a start-up step, turning its failure into a one-line ServiceStartError that says what was unreachable. */
 export async function startStep<T>(what: string, step: () => Promise<T>): Promise<T> {

@@ -8,9 +8,11 @@ import type { KafkaStage } from '../runtime/kafka/stageRunner.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
 import { createAnnotateContext } from '../annotate/annotateContext.ts';
-import { createAnnotateKafkaStage } from '../annotate/annotateKafkaStage.ts';
-import { createGenerateKafkaStage } from '../generate/generateKafkaStage.ts';
-import { createJudgeKafkaStage } from '../judge/judgeKafkaStage.ts';
+import { createAnnotateStage } from '../stages/annotateStage.ts';
+import { createGenerateStage } from '../stages/generateStage.ts';
+import { createJudgeStage } from '../stages/judgeStage.ts';
+import { kafkaStageOf } from '../runtime/kafka/kafkaStageOf.ts';
+import { createInstrumentation } from '../instrumentation/instrumentation.ts';
 import { createExportKafkaStage } from '../export/exportKafkaStage.ts';
 import { DEFAULT_THRESHOLDS } from '../judge/verdict.ts';
 import { createLlmRateLimiter } from '../llm/llmRateLimiter.ts';
@@ -69,21 +71,24 @@ async function buildServiceBackends(name: StageServiceName, ctx: StageContext) {
 
 /** Builds the Kafka stage of a service from its configuration. */
 export async function buildStage(name: StageServiceName, ctx: StageContext): Promise<KafkaStage> {
+  const instrumentation = createInstrumentation();
+  const quality = createQualityMetrics(ctx.registry, name);
+  instrumentation.on('quality.annotated', (e) => quality.annotated(e.record));
+  instrumentation.on('quality.candidates', (e) => quality.candidates(e.items));
+  instrumentation.on('quality.judged', (e) => quality.judged(e.items));
+  const asKafka = (definition: Parameters<typeof kafkaStageOf>[0]) => kafkaStageOf(definition, { codeVersion: ctx.codeVersion, instrumentation });
   switch (name) {
     case 'annotate': {
       const vocab = await loadVocab(ctx);
-      const quality = createQualityMetrics(ctx.registry, name);
-      return createAnnotateKafkaStage({ ctx: createAnnotateContext(vocab), codeVersion: ctx.codeVersion, onAnnotated: quality.annotated });
+      return asKafka(createAnnotateStage({ ctx: createAnnotateContext(vocab) }));
     }
     case 'generate': {
       const backends = await buildServiceBackends(name, ctx);
-      const quality = createQualityMetrics(ctx.registry, name);
-      return createGenerateKafkaStage({ generator: backends.generator, codeVersion: ctx.codeVersion, onCandidates: quality.candidates });
+      return asKafka(createGenerateStage({ generator: backends.generator }));
     }
     case 'judge': {
       const backends = await buildServiceBackends(name, ctx);
-      const quality = createQualityMetrics(ctx.registry, name);
-      return createJudgeKafkaStage({ judge: backends.judge, codeVersion: ctx.codeVersion, onJudged: quality.judged });
+      return asKafka(createJudgeStage({ judge: backends.judge }));
     }
     case 'export':
       return createExportKafkaStage({ outDir: ctx.config.exportDir, log: ctx.log });

@@ -1,7 +1,9 @@
-import type { HierarchyScorer } from '../judge/judge.ts';
 import { MeshConfigError } from '../errors/medistillErrors.ts';
 import type { MeshVocabulary } from './meshVocabulary.ts';
 import { commonTreeDepth, treeNumberDepth } from './treeNumber.ts';
+
+/** Hierarchy alignment between an item's target and the paper's descriptors (0..1, with the formula id). */
+export type HierarchyScorer = (targetUi: string, paperUis: readonly string[]) => { score: number; formula: string };
 
 /** Named similarity formulas over tree positions. */
 export type SimilarityFormula = 'lcp' | 'wu-palmer';

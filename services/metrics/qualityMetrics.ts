@@ -1,4 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Instrumentation } from '../instrumentation/instrumentation.ts';
 import type { AnnotatedRecord, MeshSource } from '../model/annotatedRecord.ts';
 import { CRITERIA, ITEM_TYPES, type JudgedItem, type QaCandidate, type RejectReason } from '../model/qaItem.ts';
 
@@ -77,5 +78,22 @@ export function createQualityMetrics(registry: Registry, service: string): Quali
         if (outcome === 'reject') for (const reason of new Set(item.rejectReasons)) rejectReasons.inc({ service, reason });
       }
     },
+  };
+}
+
+/**
+ * Declares the quality metrics and feeds them from the quality.* events on `bus`. Returns the
+ * unsubscribe.
+ * @example subscribeQualityMetrics(registry, 'judge', bus);
+ */
+export function subscribeQualityMetrics(registry: Registry, service: string, bus: Instrumentation): () => void {
+  const quality = createQualityMetrics(registry, service);
+  const stops = [
+    bus.on('quality.annotated', (e) => quality.annotated(e.record)),
+    bus.on('quality.candidates', (e) => quality.candidates(e.items)),
+    bus.on('quality.judged', (e) => quality.judged(e.items)),
+  ];
+  return () => {
+    for (const stop of stops) stop();
   };
 }

@@ -57,6 +57,11 @@ export class RecordLedger {
     return true;
   }
 
+  /** Counts an input dropped as a redelivery of a record already taken (same PMID and version). */
+  duplicate(): void {
+    this.duplicates++;
+  }
+
   /** Sets the outcome of an admitted record once its processing is over. */
   settle(pmid: string, version: number, outcome: RecordOutcome, reason?: string): void {
     const entry = this.byPmid.get(pmid)?.find((e) => e.version === version);

@@ -1,36 +1,27 @@
-import { lastValueFrom, toArray, defaultIfEmpty } from 'rxjs';
-import type { AnnotatedRecord } from '../../model/annotatedRecord.ts';
-import type { PubmedArticle, PubmedItem } from '../../model/pubmedRecord.ts';
-import type { JudgedItem, RejectReason } from '../../model/qaItem.ts';
-import type { Generator } from '../../generate/generator.ts';
-import type { Judge } from '../../judge/judge.ts';
+import { lastValueFrom } from 'rxjs';
+import type { PubmedItem } from '../../model/pubmedRecord.ts';
+import type { RejectReason } from '../../model/qaItem.ts';
+import { createInstrumentation, type Instrumentation } from '../../instrumentation/instrumentation.ts';
 import { boundedMapAsync } from '../../operators/boundedMapAsync.ts';
+import type { AnyStageDefinition, StageInput } from '../../stages/stageDefinition.ts';
+import { failureReason } from '../kafka/failurePolicy.ts';
 import type { FailureLog } from './failureLog.ts';
-import { RecordLedger, type RecordOutcome } from './recordLedger.ts';
-
-/** Where judged items go; `close` receives the rule that decides which record versions survive. */
-export interface DatasetSink {
-  write(item: JudgedItem): Promise<void> | void;
-  close(keep: (pmid: string, version: number) => boolean): Promise<{ accepted: number; duplicatesDropped: number }>;
-}
-
-export interface PipelineStages {
-  annotate: (record: PubmedArticle) => AnnotatedRecord;
-  generator: Generator;
-  judge: Judge;
-}
+import { RecordLedger, RECORD_OUTCOMES, type RecordOutcome } from './recordLedger.ts';
 
 export interface RunPipelineOptions {
   items: AsyncIterable<PubmedItem>;
-  stages: PipelineStages;
-  sink: DatasetSink;
+  /**
+   * The stage definitions in order (annotate, generate, judge, export): each one's outputs are the
+   * next one's inputs; the last may be a sink, flushed once every input is done.
+   */
+  stages: readonly AnyStageDefinition[];
   failures: FailureLog;
   /** Stop after this many input entries (records, deletions and unparseable parts). */
   limit?: number;
   /** Records in flight at once. */
   concurrency?: number;
-  /** Candidates of one record judged at once. */
-  judgeConcurrency?: number;
+  /** The bus the stages emit on (quality events) and the runtime emits hop and ingest events on. */
+  instrumentation?: Instrumentation;
   onProgress?: (progress: PipelineProgress) => void;
 }
 
@@ -46,54 +37,111 @@ export interface RunResult {
   records: number;
   outcomes: Record<RecordOutcome, number>;
   failures: Record<string, number>;
-  /** Items the generator could not produce, by reason; the record itself went on. */
+  /** Parts of records the stages could not produce, by reason (e.g. an item the generator dropped); the record itself went on. */
   generateFailures: Record<string, number>;
   candidates: number;
   accepted: number;
   rejected: number;
   rejectedByReason: Partial<Record<RejectReason, number>>;
-  duplicatesDropped: number;
-  /** Accepted items in the final dataset (after duplicates, revisions and deletions). */
-  exported: number;
   elapsedMs: number;
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+/** How a record's run through the chain ended: an outcome, or the failure reason of the stage that threw. */
+type ChainEnd = { outcome: string } | { failed: string };
+
+const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const isRecordOutcome = (outcome: string): outcome is RecordOutcome => (RECORD_OUTCOMES as readonly string[]).includes(outcome);
 
 /**
- * Runs ingest → annotate → generate → judge → export in one process on a stream of parsed PubMed
- * items, with at most `concurrency` records in flight, and accounts for every input entry.
+ * The in-process runtime: runs the stage definitions on a stream of parsed PubMed items in one
+ * process, with at most `concurrency` records in flight, and accounts for every input entry. It
+ * holds no stage rule: what happens to a record (no abstract, no candidates, a tombstone) is the
+ * stages' result; the runtime passes outputs on, logs failures and counts outcomes. A record's
+ * outcome is the one reported by the last stage before the sink.
  */
 export async function runPipeline(options: RunPipelineOptions): Promise<RunResult> {
-  const { stages, sink, failures } = options;
+  const { stages, failures } = options;
+  if (stages.length === 0) throw new RangeError('runPipeline needs at least one stage');
+  const first = stages[0]!;
   const concurrency = options.concurrency ?? 4;
-  const judgeConcurrency = options.judgeConcurrency ?? 4;
+  const bus = options.instrumentation ?? createInstrumentation();
   const started = Date.now();
   const ledger = new RecordLedger();
-  const generateFailures: Record<string, number> = {};
-  const rejectedByReason: Partial<Record<RejectReason, number>> = {};
-  let entries = 0;
-  let candidates = 0;
-  let accepted = 0;
-  let rejected = 0;
-  let failedCount = 0;
+  const seen = new Set<string>();
+  const abort = new AbortController();
+  const tally = {
+    entries: 0,
+    candidates: 0,
+    accepted: 0,
+    rejected: 0,
+    failed: 0,
+    generateFailures: {} as Record<string, number>,
+    rejectedByReason: {} as Partial<Record<RejectReason, number>>,
+  };
   let lastSource: string | null = null;
 
-  const progress = (): void =>
-    options.onProgress?.({ entries, accepted, failed: failedCount, source: lastSource });
+  // What was judged, whichever stage judged it: counted from the instrumentation the stages emit.
+  const stopTally = bus.on('quality.judged', (e) => {
+    for (const item of e.items) {
+      tally.candidates++;
+      if (item.verdict === 'accept') tally.accepted++;
+      else {
+        tally.rejected++;
+        for (const r of item.rejectReasons) tally.rejectedByReason[r] = (tally.rejectedByReason[r] ?? 0) + 1;
+      }
+    }
+  });
+
+  const progress = (): void => options.onProgress?.({ entries: tally.entries, accepted: tally.accepted, failed: tally.failed, source: lastSource });
+
+  /**
+   * Runs one input through stage `index` and the ones after it; resolves to the record's outcome, or
+   * to the failure reason of the stage that threw (logged here).
+   */
+  async function runFrom(index: number, input: StageInput<unknown>, context: { source: string; pmid: string }): Promise<ChainEnd> {
+    const stage = stages[index]!;
+    const startedAt = performance.now();
+    bus.emit({ type: 'hop.consumed', stage: stage.name, topic: stage.input.topic });
+    let result;
+    try {
+      result = await stage.process(input, { signal: abort.signal, instrumentation: bus });
+    } catch (err) {
+      const reason = failureReason(err);
+      bus.emit({ type: 'hop.dead_lettered', stage: stage.name, reason });
+      await failures.add({ reason: stage.failureReason, message: errorMessage(err), source: context.source, pmid: context.pmid });
+      return { failed: stage.failureReason };
+    }
+    bus.emit({ type: 'hop.processed', stage: stage.name, topic: stage.input.topic, seconds: (performance.now() - startedAt) / 1000 });
+    for (const problem of result.problems) {
+      tally.generateFailures[problem.reason] = (tally.generateFailures[problem.reason] ?? 0) + 1;
+      await failures.add({ reason: problem.reason, message: problem.message, source: context.source, pmid: context.pmid });
+    }
+    const next = index + 1;
+    if (stage.output === null || next >= stages.length) return { outcome: result.outcome };
+    for (const _ of result.outputs) bus.emit({ type: 'hop.produced', stage: stage.name, topic: stage.output.topic });
+    let end: ChainEnd = { outcome: result.outcome };
+    const producedAt = new Date();
+    for (const output of result.outputs) {
+      const downstream = await runFrom(next, { key: output.key, value: output.value, producedAt }, context);
+      // The sink's outcome says what the export did, not what became of the record.
+      if ('failed' in downstream) return downstream;
+      if (stages[next]!.output !== null) end = downstream;
+    }
+    return end;
+  }
 
   // Intake runs in input order (one pull at a time), so duplicates and deletions are decided
   // deterministically before the concurrent part starts.
-  async function* intake(): AsyncGenerator<PubmedArticle> {
+  async function* intake(): AsyncGenerator<{ input: StageInput<unknown>; source: string; version: number | null }> {
     for await (const item of options.items) {
-      if (options.limit !== undefined && entries >= options.limit) break;
-      entries++;
+      if (options.limit !== undefined && tally.entries >= options.limit) break;
+      tally.entries++;
       lastSource = item.source;
+      bus.emit({ type: 'ingest.entry', source: 'files', kind: item.kind === 'error' ? 'failure' : item.kind });
       if (item.kind === 'error') {
-        failedCount++;
+        tally.failed++;
         ledger.fail('parse_error');
+        bus.emit({ type: 'hop.dead_lettered', stage: 'ingest', reason: 'invalid_input' });
         await failures.add({
           reason: 'parse_error',
           message: item.message,
@@ -107,95 +155,60 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
         continue;
       }
       if (item.kind === 'deletion') {
+        bus.emit({ type: 'hop.produced', stage: 'ingest', topic: first.input.topic });
         ledger.delete(item.pmid);
         progress();
+        yield { input: { key: item.pmid, value: null, producedAt: new Date() }, source: item.source, version: null };
         continue;
       }
-      if (!ledger.admit(item.pmid, item.version)) {
+      const input: StageInput<unknown> = { key: item.pmid, value: item, producedAt: new Date() };
+      const key = first.dedupKey(input);
+      if (key !== null && seen.has(key)) {
+        ledger.duplicate();
         progress();
         continue;
       }
-      yield item;
+      if (key !== null) seen.add(key);
+      bus.emit({ type: 'hop.produced', stage: 'ingest', topic: first.input.topic });
+      ledger.admit(item.pmid, item.version);
+      yield { input, source: item.source, version: item.version };
     }
   }
 
-  async function processArticle(article: PubmedArticle): Promise<void> {
-    const settle = (outcome: RecordOutcome, reason?: string): void => {
-      ledger.settle(article.pmid, article.version, outcome, reason);
-      if (outcome === 'failed') failedCount++;
-      progress();
-    };
-    const fail = async (reason: string, err: unknown): Promise<void> => {
-      await failures.add({ reason, message: errorMessage(err), source: article.source, pmid: article.pmid });
-      settle('failed', reason);
-    };
-
-    if (article.abstract.length === 0) return settle('no_abstract');
-
-    let annotated: AnnotatedRecord;
-    try {
-      annotated = stages.annotate(article);
-    } catch (err) {
-      return fail('annotate_error', err);
+  async function processEntry(entry: { input: StageInput<unknown>; source: string; version: number | null }): Promise<void> {
+    const { input, source, version } = entry;
+    const end = await runFrom(0, input, { source, pmid: input.key });
+    // A tombstone is accounted for as a deletion at intake.
+    if (version === null) return;
+    if ('failed' in end) {
+      tally.failed++;
+      ledger.settle(input.key, version, 'failed', end.failed);
+    } else if (isRecordOutcome(end.outcome)) {
+      ledger.settle(input.key, version, end.outcome);
+    } else {
+      throw new RangeError(`stage outcome "${end.outcome}" of ${input.key} v${version} is not a record outcome`);
     }
-
-    let generated;
-    try {
-      generated = await stages.generator.generate(annotated);
-    } catch (err) {
-      return fail('generate_error', err);
-    }
-    for (const f of generated.failures) {
-      generateFailures[f.reason] = (generateFailures[f.reason] ?? 0) + 1;
-      await failures.add({ reason: f.reason, message: f.message, source: article.source, pmid: article.pmid });
-    }
-    if (generated.items.length === 0) return settle('no_candidates');
-
-    let judged: JudgedItem[];
-    try {
-      judged = await lastValueFrom(
-        boundedMapAsync(generated.items, (c) => stages.judge.judge(c), judgeConcurrency).pipe(
-          toArray(),
-          defaultIfEmpty([] as JudgedItem[]),
-        ),
-      );
-    } catch (err) {
-      return fail('judge_error', err);
-    }
-    let acceptedHere = 0;
-    for (const item of judged) {
-      candidates++;
-      if (item.verdict === 'accept') {
-        accepted++;
-        acceptedHere++;
-      } else {
-        rejected++;
-        for (const r of item.rejectReasons) rejectedByReason[r] = (rejectedByReason[r] ?? 0) + 1;
-      }
-      await sink.write(item);
-    }
-    settle(acceptedHere > 0 ? 'with_items' : 'no_accepted_items');
+    progress();
   }
 
-  await lastValueFrom(
-    boundedMapAsync(intake(), processArticle, concurrency),
-    { defaultValue: undefined },
-  );
-
-  const exported = await sink.close((pmid, version) => ledger.keeps(pmid, version));
-  await failures.close();
+  try {
+    await lastValueFrom(boundedMapAsync(intake(), processEntry, concurrency), { defaultValue: undefined });
+    for (const stage of stages) if (stage.flush) await stage.flush();
+  } finally {
+    abort.abort();
+    stopTally();
+    await failures.close();
+  }
   const totals = ledger.totals();
   return {
     records: totals.records,
     outcomes: totals.outcomes,
     failures: totals.failures,
-    generateFailures,
-    candidates,
-    accepted,
-    rejected,
-    rejectedByReason,
-    duplicatesDropped: exported.duplicatesDropped,
-    exported: exported.accepted,
+    generateFailures: tally.generateFailures,
+    candidates: tally.candidates,
+    accepted: tally.accepted,
+    rejected: tally.rejected,
+    rejectedByReason: tally.rejectedByReason,
     elapsedMs: Date.now() - started,
   };
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { runPipeline, type DatasetSink } from '../../../services/runtime/inprocess/runPipeline.ts';
+import { runPipeline } from '../../../services/runtime/inprocess/runPipeline.ts';
+import type { AnnotateContext } from '../../../services/annotate/annotateContext.ts';
+import { createAnnotateStage } from '../../../services/stages/annotateStage.ts';
+import { createGenerateStage } from '../../../services/stages/generateStage.ts';
+import { createJudgeStage } from '../../../services/stages/judgeStage.ts';
+import { createExportStage, type ExportEntry, type ExportTarget } from '../../../services/stages/exportStage.ts';
+import type { AnyStageDefinition } from '../../../services/stages/stageDefinition.ts';
 import { createMemoryFailureLog } from '../../../services/runtime/inprocess/failureLog.ts';
 import type { PubmedArticle, PubmedItem } from '../../../services/model/pubmedRecord.ts';
 import type { AnnotatedRecord } from '../../../services/model/annotatedRecord.ts';
@@ -52,29 +58,63 @@ const judge: Judge = {
   },
 };
 
-function memorySink(): DatasetSink & { written: JudgedItem[]; kept: JudgedItem[] } {
-  const written: JudgedItem[] = [];
-  const kept: JudgedItem[] = [];
-  return {
-    written, kept,
-    write(item) { written.push(item); },
-    async close(keep) {
-      for (const w of written) if (w.verdict === 'accept' && keep(w.candidate.pmid, w.candidate.pmidVersion)) kept.push(w);
-      return { accepted: kept.length, duplicatesDropped: 0 };
+/** The export's rule kept in memory: newest version per paper, deletions for good. */
+function memoryTarget(): ExportTarget & { kept(): JudgedItem[]; checkpoints: number } {
+  const papers = new Map<string, ExportEntry>();
+  const deleted = new Set<string>();
+  let dirty = false;
+  const target = {
+    checkpoints: 0,
+    apply(e: ExportEntry) {
+      const held = papers.get(e.pmid);
+      if (deleted.has(e.pmid) || (held && held.pmidVersion >= e.pmidVersion)) return false;
+      papers.set(e.pmid, e);
+      dirty = true;
+      return true;
     },
+    delete(pmid: string) {
+      deleted.add(pmid);
+      papers.delete(pmid);
+      dirty = true;
+    },
+    get dirty() {
+      return dirty;
+    },
+    async checkpoint() {
+      target.checkpoints++;
+      dirty = false;
+    },
+    kept: () => [...papers.values()].flatMap((p) => p.items.filter((i) => i.verdict === 'accept')),
   };
+  return target;
 }
 
 async function* items(list: PubmedItem[]) {
   for (const i of list) yield i;
 }
 
-const annotate = (record: PubmedArticle): AnnotatedRecord => ({ record, mesh: [], meshVersion: 'test', annotator: { name: 't', version: '1' } });
+/** The real annotate stage on a context whose annotation the test does not look at. */
+const annotateStage = (): AnyStageDefinition => {
+  const stage = createAnnotateStage({ ctx: {} as AnnotateContext });
+  return {
+    ...stage,
+    process: async (input, context) =>
+      input.value === null
+        ? stage.process(input, context)
+        : { outcome: 'annotated', problems: [], outputs: [{ key: input.key, value: { record: input.value, mesh: [], meshVersion: 'test', annotator: { name: 't', version: '1' } } satisfies AnnotatedRecord }] },
+  };
+};
+const chain = (target: ExportTarget): AnyStageDefinition[] => [
+  annotateStage(),
+  createGenerateStage({ generator }),
+  createJudgeStage({ judge }),
+  createExportStage({ target }),
+];
 
 describe('runPipeline', () => {
   it('accounts for every input entry, whatever happened to it', async () => {
     const failures = createMemoryFailureLog();
-    const sink = memorySink();
+    const target = memoryTarget();
     const input: PubmedItem[] = [
       article('1', { abstract: 'Q Q' }),
       article('2', { abstract: 'R' }),
@@ -89,7 +129,7 @@ describe('runPipeline', () => {
       article('9', { abstract: 'Q' }),
       { kind: 'deletion', pmid: '9', version: 1, source: 'mem.xml' },
     ];
-    const result = await runPipeline({ items: items(input), stages: { annotate, generator, judge }, sink, failures, concurrency: 3 });
+    const result = await runPipeline({ items: items(input), stages: chain(target), failures, concurrency: 3 });
     expect(result.records).toBe(input.length);
     expect(result.outcomes).toEqual({
       with_items: 3, // 1, 7, 8v2
@@ -106,16 +146,16 @@ describe('runPipeline', () => {
     expect(result.generateFailures).toEqual({ llm_bad_output: 1 });
     expect(result.accepted).toBe(2 + 1 + 1 + 3 + 1);
     expect(result.rejectedByReason).toEqual({ low_grounded: 1 });
-    // 8v1 and 9 leave the dataset: 1 (2 items) + 7 (1) + 8v2 (3).
-    expect(result.exported).toBe(6);
-    expect(sink.kept.map((k) => k.candidate.pmid).sort()).toEqual(['1', '1', '7', '8', '8', '8']);
+    // 8v1 and 9 leave the dataset: 1 (2 items) + 7 (1) + 8v2 (3); the sink is flushed once, at the end.
+    expect(target.kept().map((k) => k.candidate.pmid).sort()).toEqual(['1', '1', '7', '8', '8', '8']);
+    expect(target.checkpoints).toBe(1);
     expect(failures.entries.map((f) => f.reason).sort()).toEqual(['generate_error', 'llm_bad_output', 'parse_error']);
     expect(failures.entries.find((f) => f.reason === 'parse_error')).toMatchObject({ raw: '<x>', position: { line: 9 } });
   });
 
   it('stops after --limit entries', async () => {
     const input = Array.from({ length: 10 }, (_, i) => article(String(i + 1), { abstract: 'Q' }));
-    const result = await runPipeline({ items: items(input), stages: { annotate, generator, judge }, sink: memorySink(), failures: createMemoryFailureLog(), limit: 4 });
+    const result = await runPipeline({ items: items(input), stages: chain(memoryTarget()), failures: createMemoryFailureLog(), limit: 4 });
     expect(result.records).toBe(4);
     expect(result.outcomes.with_items).toBe(4);
   });

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import { createInstrumentation } from '../../../services/instrumentation/instrumentation.ts';
 import { createPipelineMetrics } from '../../../services/metrics/pipelineMetrics.ts';
 import type { PubmedItem } from '../../../services/model/pubmedRecord.ts';
-import type { FailureEntry, FailureLog } from '../../../services/runtime/inprocess/failureLog.ts';
+import { createMemoryFailureLog } from '../../../services/runtime/inprocess/failureLog.ts';
+import { runPipeline } from '../../../services/runtime/inprocess/runPipeline.ts';
+import type { AnnotateContext } from '../../../services/annotate/annotateContext.ts';
+import { createAnnotateStage } from '../../../services/stages/annotateStage.ts';
+import { createGenerateStage } from '../../../services/stages/generateStage.ts';
+import { createJudgeStage } from '../../../services/stages/judgeStage.ts';
+import { createExportStage } from '../../../services/stages/exportStage.ts';
+import type { AnyStageDefinition } from '../../../services/stages/stageDefinition.ts';
 import { valueOf } from './metricSamples.ts';
 import { annotatedRecord, candidate, judged, meshTerm } from './qualityFixtures.ts';
 
@@ -13,46 +21,46 @@ async function* items(list: PubmedItem[]): AsyncGenerator<PubmedItem> {
 describe('createPipelineMetrics (medistill run)', () => {
   it('reports the in-process stages as hops with the services\' topic names, plus ingest, quality and dead letters', async () => {
     const registry = new Registry();
-    const m = createPipelineMetrics(registry, { service: 'run', source: 'files', pricePer1kInput: 0, pricePer1kOutput: 0 });
+    const bus = createInstrumentation();
+    createPipelineMetrics(registry, { service: 'run', pricePer1kInput: 0, pricePer1kOutput: 0 }, bus);
     const record = annotatedRecord('7', [meshTerm('D008687', 'nlm', ['D02.078'])]);
-    const seen: PubmedItem[] = [];
-    for await (const item of m.items(
-      items([
+    const c = candidate('q1', 'open', ['D02.078']);
+    // The real stage definitions; only annotation is replaced by the fixture record.
+    const annotate = createAnnotateStage({ ctx: {} as AnnotateContext });
+    const stages: AnyStageDefinition[] = [
+      {
+        ...annotate,
+        process: async (input, context) => {
+          if (input.value === null) return annotate.process(input, context);
+          context.instrumentation.emit({ type: 'quality.annotated', stage: 'annotate', record });
+          return { outcome: 'annotated', problems: [], outputs: [{ key: input.key, value: { ...record, record: input.value } }] };
+        },
+      },
+      createGenerateStage({ generator: { name: 'g', version: '1', promptVersion: 'p', generate: async () => ({ items: [c], failures: [] }) } }),
+      createJudgeStage({ judge: { name: 'j', version: '1', promptVersion: 'p', judge: async (x) => judged(x, 'accept') } }),
+      createExportStage({ target: { apply: () => true, delete: () => undefined, dirty: false, checkpoint: async () => undefined } }),
+    ];
+    const result = await runPipeline({
+      items: items([
         record.record,
         { kind: 'deletion', pmid: '8', version: 1, source: 'f.xml' },
         { kind: 'error', source: 'f.xml', position: { line: 1, column: 1, offset: 0 }, pmid: null, message: 'bad', raw: '<x', truncated: false },
       ]),
-    )) {
-      seen.push(item);
-    }
-    expect(seen.map((i) => i.kind)).toEqual(['article', 'deletion', 'error']);
-
-    const c = candidate('q1', 'open', ['D02.078']);
-    const stages = m.stages({
-      annotate: () => record,
-      generator: { name: 'g', version: '1', promptVersion: 'p', generate: async () => ({ items: [c], failures: [] }) },
-      judge: { name: 'j', version: '1', promptVersion: 'p', judge: async (x) => judged(x, 'accept') },
+      stages,
+      failures: createMemoryFailureLog(),
+      instrumentation: bus,
     });
-    expect(stages.generator.name).toBe('g');
-    const a = stages.annotate(record.record);
-    const g = await stages.generator.generate(a);
-    const j = await stages.judge.judge(g.items[0]!);
-    expect(j.verdict).toBe('accept');
-
-    const logged: FailureEntry[] = [];
-    const inner: FailureLog = { add: async (e) => void logged.push(e), count: 0, close: async () => undefined };
-    const failures = m.failures(inner);
-    await failures.add({ reason: 'parse_error', message: 'bad' });
-    await failures.add({ reason: 'no_targets', message: 'item-level, not a dead letter' });
-    expect(logged).toHaveLength(2);
+    expect(result.outcomes.with_items).toBe(1);
 
     expect(await registry.getSingleMetricAsString('medistill_ingest_records_total')).toContain('medistill_ingest_records_total{source="files",type="article",service="run"} 1');
     expect(await valueOf(registry, 'medistill_ingest_records_total', { source: 'files', type: 'failure' })).toBe(1);
-    for (const topic of ['pubmed.records.v1', 'pubmed.annotated.v1', 'qa.candidates.v1']) {
-      expect(await valueOf(registry, 'medistill_records_consumed_total', { service: 'run', topic })).toBe(1);
-      expect(await valueOf(registry, 'medistill_processing_duration_seconds', { topic }, 'medistill_processing_duration_seconds_count')).toBe(1);
+    expect(await valueOf(registry, 'medistill_ingest_records_total', { source: 'files', type: 'deletion' })).toBe(1);
+    // The record and the tombstone both pass every hop.
+    for (const topic of ['pubmed.records.v1', 'pubmed.annotated.v1', 'qa.candidates.v1', 'qa.judged.v1']) {
+      expect(await valueOf(registry, 'medistill_records_consumed_total', { service: 'run', topic })).toBe(2);
+      expect(await valueOf(registry, 'medistill_processing_duration_seconds', { topic }, 'medistill_processing_duration_seconds_count')).toBe(2);
     }
-    expect(await valueOf(registry, 'medistill_records_produced_total', { topic: 'qa.judged.v1' })).toBe(1);
+    expect(await valueOf(registry, 'medistill_records_produced_total', { topic: 'qa.judged.v1' })).toBe(2);
     expect(await valueOf(registry, 'medistill_qa_candidates_total', { type: 'open' })).toBe(1);
     expect(await valueOf(registry, 'medistill_judge_verdicts_total', { type: 'open', outcome: 'accept' })).toBe(1);
     expect(await valueOf(registry, 'medistill_annotated_records_by_branch_total', { branch: 'D' })).toBe(1);

@@ -40,6 +40,7 @@ import type { PubmedArticle } from '../services/model/pubmedRecord.ts';
 import { codeVersion } from '../services/config/codeVersion.ts';
 import { ensureTopics } from '../services/runtime/kafka/ensureTopics.ts';
 import { createStageRunner, type KafkaStage, type ValueCodec } from '../services/runtime/kafka/stageRunner.ts';
+import { createKafkajsPorts } from '../services/runtime/kafka/kafkajsPorts.ts';
 import { writeResultsSection } from './writeResultsSection.ts';
 
 const RECORDS = 20_000;
@@ -261,7 +262,7 @@ async function runPassThroughService(brokers: string[], registryUrl: string, rea
     process: async (input) => [{ topic: PASS_OUT_TOPIC, key: input.key, value: input.value }],
   };
   const kafka = new Kafka({ clientId: 'bench-pass-through', brokers, logLevel: logLevel.ERROR });
-  const runner = createStageRunner({ kafka, codec, stage, groupId: 'bench-pass-through', ...SERVICE_DEFAULTS, codeVersion: codeVersion(), log });
+  const runner = createStageRunner({ ports: createKafkajsPorts(kafka), codec, stage, groupId: 'bench-pass-through', ...SERVICE_DEFAULTS, codeVersion: codeVersion(), log });
   await runner.start();
   await writeFile(readyFile, 'ready\n');
   log('pass-through: consuming');

@@ -36,6 +36,17 @@ export const SERVICE_OPTIONS = {
   batchSize: { env: 'MEDISTILL_BATCH_SIZE', schema: int(1, 10_000).default(200), description: 'Most messages in one produce batch' },
   batchMs: { env: 'MEDISTILL_BATCH_MS', schema: int(0, 60_000).default(5), description: 'Longest wait before a partial produce batch is sent' },
   maxAttempts: { env: 'MEDISTILL_MAX_ATTEMPTS', schema: int(1, 100).default(5), description: 'Attempts of a retriable failure before the message is dead-lettered' },
+  fetchMaxBytesPerPartition: {
+    env: 'MEDISTILL_FETCH_MAX_BYTES_PER_PARTITION',
+    schema: int(1024, 100 * 1024 * 1024).default(4 * 1024 * 1024),
+    description: 'Most bytes one fetch takes from a partition; with MEDISTILL_FETCH_MAX_BYTES, what a fetch may hold in memory while the consumer is paused',
+  },
+  fetchMaxBytes: {
+    env: 'MEDISTILL_FETCH_MAX_BYTES',
+    schema: int(1024, 500 * 1024 * 1024).default(20 * 1024 * 1024),
+    description: 'Most bytes of one fetch response over all partitions of a broker (memory bound of fetching)',
+  },
+  fetchMaxWaitMs: { env: 'MEDISTILL_FETCH_MAX_WAIT_MS', schema: int(0, 10_000).default(50), description: 'Longest wait of the broker for data before it answers a fetch; also how long a paused consumer sleeps before it fetches again after resume' },
   shutdownTimeoutMs: { env: 'MEDISTILL_SHUTDOWN_TIMEOUT_MS', schema: int(0, 600_000).default(30_000), description: 'Longest drain on SIGTERM before in-flight work is abandoned (it is redelivered)' },
   metricsPort: { env: 'MEDISTILL_METRICS_PORT', schema: int(0, 65_535).default(9464), description: 'Port of /metrics, /healthz and /readyz (0: any free port)' },
   metricsHost: { env: 'MEDISTILL_METRICS_HOST', schema: z.string().min(1).default('0.0.0.0'), description: 'Address the metrics server listens on' },

@@ -1,14 +1,17 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { StageInstruments } from '../runtime/kafka/stageInstruments.ts';
+import type { Instrumentation } from '../instrumentation/instrumentation.ts';
 
 /** Reads consumer lag per partition at scrape time (committed offset vs. the partition's end). */
 export type LagReader = () => Promise<{ topic: string; partition: number; lag: number }[]>;
 
 /**
  * The per-hop metrics every service exports, declared once on the registry passed in, labelled
- * only by service, topic, partition and reason (small fixed sets).
+ * only by service, topic, partition and reason (small fixed sets), and fed by the hop.* events on
+ * `bus`: every hop event counts under `service`, whichever stage emitted it (the in-process run
+ * reports all its stages as one service). Returns the unsubscribe.
+ * @example const bus = createInstrumentation(); createHopMetrics(registry, 'annotate', bus); bus.emit({ type: 'hop.consumed', stage: 'annotate', topic });
  */
-export function createHopMetrics(registry: Registry, service: string, readLag?: LagReader): StageInstruments {
+export function createHopMetrics(registry: Registry, service: string, bus: Instrumentation, readLag?: LagReader): () => void {
   const labels = { service };
   const consumed = new Counter({ name: 'medistill_records_consumed_total', help: 'Records taken in from a topic', labelNames: ['service', 'topic'], registers: [registry] });
   const produced = new Counter({ name: 'medistill_records_produced_total', help: 'Records produced to a topic and acknowledged by the broker', labelNames: ['service', 'topic'], registers: [registry] });
@@ -51,16 +54,30 @@ export function createHopMetrics(registry: Registry, service: string, readLag?: 
   commits.inc(labels, 0);
   duplicates.inc(labels, 0);
 
-  return {
-    consumed: (topic) => consumed.inc({ service, topic }),
-    produced: (topic) => produced.inc({ service, topic }),
-    processed: (topic, seconds) => duration.observe({ service, topic }, seconds),
-    batch: (size) => batchSize.observe(labels, size),
-    inFlight: (count) => inFlight.set(labels, count),
-    paused: (p) => paused.set(labels, p ? 1 : 0),
-    committed: (n) => commits.inc(labels, n),
-    deadLettered: (reason) => deadLetters.inc({ service, reason }),
-    retried: (reason) => retries.inc({ service, reason }),
-    duplicate: () => duplicates.inc(labels),
-  };
+  return bus.on('hop.*', (event) => {
+    switch (event.type) {
+      case 'hop.consumed':
+        return consumed.inc({ service, topic: event.topic });
+      case 'hop.produced':
+        return produced.inc({ service, topic: event.topic });
+      case 'hop.processed':
+        return duration.observe({ service, topic: event.topic }, event.seconds);
+      case 'hop.batch':
+        return batchSize.observe(labels, event.size);
+      case 'hop.in_flight':
+        return inFlight.set(labels, event.count);
+      case 'hop.paused':
+        return paused.set(labels, event.paused ? 1 : 0);
+      case 'hop.committed':
+        return commits.inc(labels, event.partitions);
+      case 'hop.dead_lettered':
+        return deadLetters.inc({ service, reason: event.reason });
+      case 'hop.retried':
+        return retries.inc({ service, reason: event.reason });
+      case 'hop.duplicate':
+        return duplicates.inc(labels);
+      default:
+        return undefined;
+    }
+  });
 }

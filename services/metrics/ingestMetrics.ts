@@ -1,30 +1,25 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { EutilsEvent } from '../ingest/eutils/eutilsEvents.ts';
+import type { Instrumentation } from '../instrumentation/instrumentation.ts';
+import type { IngestEntryKind, IngestSourceKind } from '../instrumentation/instrumentationEvents.ts';
 import { statusLabel } from './statusLabel.ts';
 
 /** Where ingested entries came from. */
-export type IngestSource = 'files' | 'folder' | 'eutils';
+export type IngestSource = IngestSourceKind;
 /** What an ingested entry was. */
-export type IngestKind = 'article' | 'deletion' | 'failure';
-
-/** The ingest metrics: entries by source and kind, E-utilities traffic, the newest entry date. */
-export interface IngestMetrics {
-  record(source: IngestSource, kind: IngestKind): void;
-  /** Listener for the E-utilities client's and source's events. */
-  onEutilsEvent(event: EutilsEvent): void;
-  /** The entry date of a window or record just taken in; the gauge only moves forward. */
-  newestEntryDate(date: Date): void;
-}
+export type IngestKind = IngestEntryKind;
 
 const SOURCES: readonly IngestSource[] = ['files', 'folder', 'eutils'];
 const KINDS: readonly IngestKind[] = ['article', 'deletion', 'failure'];
 
 /**
- * Declares the ingest metrics on the registry passed in. The service label comes from the
- * registry's default labels (runService sets it). Every source × kind series starts at 0 so that
- * "no new records" can be told from "never scraped".
+ * Declares the ingest metrics on the registry passed in, fed by the ingest.entry and eutils.* events
+ * on `bus` (the newest entry date from finished E-utilities windows; the gauge only moves forward).
+ * The service label comes from the registry's default labels (runService sets it). Every source ×
+ * kind series starts at 0 so that "no new records" can be told from "never scraped". Returns the
+ * unsubscribe.
+ * @example createIngestMetrics(registry, bus); bus.emit({ type: 'ingest.entry', source: 'files', kind: 'article' });
  */
-export function createIngestMetrics(registry: Registry): IngestMetrics {
+export function createIngestMetrics(registry: Registry, bus: Instrumentation): () => void {
   const registers = [registry];
   const records = new Counter({ name: 'medistill_ingest_records_total', help: 'Entries taken in, by source (files, folder, eutils) and type (article, deletion, failure)', labelNames: ['source', 'type'], registers });
   const requests = new Counter({ name: 'medistill_eutils_requests_total', help: 'E-utilities HTTP requests, by endpoint (type esearch or efetch) and status', labelNames: ['type', 'status'], registers });
@@ -35,7 +30,6 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   for (const type of ['esearch', 'efetch']) errors.inc({ type, reason: 'rate_limited' }, 0);
   let newestSeconds = -Infinity;
 
-  // Methods are plain closures: callers pass them around detached as listeners.
   function newestEntryDate(date: Date): void {
     const seconds = date.getTime() / 1000;
     if (!Number.isFinite(seconds) || seconds <= newestSeconds) return;
@@ -43,11 +37,9 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     newest.set(seconds);
   }
 
-  return {
-    record(source, kind) {
-      records.inc({ source, type: kind });
-    },
-    onEutilsEvent(event) {
+  const unsubscribe = [
+    bus.on('ingest.entry', (event) => records.inc({ source: event.source, type: event.kind })),
+    bus.on('eutils.*', (event) => {
       switch (event.type) {
         case 'eutils.request':
           requests.inc({ type: event.endpoint, status: statusLabel(event.status) });
@@ -63,7 +55,9 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
         default:
           return;
       }
-    },
-    newestEntryDate,
+    }),
+  ];
+  return () => {
+    for (const off of unsubscribe) off();
   };
 }

@@ -31,6 +31,10 @@ export interface InFlightGate {
   readonly resumeBelow: number;
   /** Every pause and resume, as it happens. */
   readonly events: Observable<InFlightGateEvent>;
+  /** Resolves once nothing is in flight (at once when nothing is). */
+  whenIdle(): Promise<void>;
+  /** Resolves once the gate is not paused (at once when it is not): a pulling source waits here. */
+  whenOpen(): Promise<void>;
 }
 
 /**
@@ -52,6 +56,11 @@ export function createInFlightGate(options: InFlightGateOptions): InFlightGate {
   const events = new Subject<InFlightGateEvent>();
   let inFlight = 0;
   let paused = false;
+  let idleWaiters: (() => void)[] = [];
+  let openWaiters: (() => void)[] = [];
+  const wake = (waiters: (() => void)[]): void => {
+    for (const w of waiters) w();
+  };
 
   return {
     enter(count = 1) {
@@ -74,6 +83,14 @@ export function createInFlightGate(options: InFlightGateOptions): InFlightGate {
         paused = false;
         options.resume();
         events.next({ type: 'resume', inFlight });
+        const open = openWaiters;
+        openWaiters = [];
+        wake(open);
+      }
+      if (inFlight === 0 && idleWaiters.length > 0) {
+        const idle = idleWaiters;
+        idleWaiters = [];
+        wake(idle);
       }
     },
     get inFlight() {
@@ -85,6 +102,12 @@ export function createInFlightGate(options: InFlightGateOptions): InFlightGate {
     maxInFlight,
     resumeBelow,
     events: events.asObservable(),
+    whenIdle() {
+      return inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    whenOpen() {
+      return paused ? new Promise((resolve) => openWaiters.push(resolve)) : Promise.resolve();
+    },
   };
 }
 

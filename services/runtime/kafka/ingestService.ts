@@ -1,16 +1,12 @@
-import { loadServiceConfig, type ServiceConfig } from '../../config/serviceConfig.ts';
-import { ConfigError } from '../../errors/medistillErrors.ts';
+import type { ServiceConfig } from '../../config/serviceConfig.ts';
 import { TOPICS } from '../../contracts/avroSchemas.ts';
-import { toPubmedRecordValue } from '../../contracts/pubmedRecordMapping.ts';
-import { createLineage } from '../../contracts/lineage.ts';
-import { createOutputProducer } from './outputProducer.ts';
-import { deadLetterFor } from './deadLetter.ts';
-import { createDedupWindow } from './dedupWindow.ts';
-import { startMetricsServer } from '../../metrics/metricsServer.ts';
-import { createHopMetrics } from '../../metrics/hopMetrics.ts';
-import { createIngestMetrics, type IngestMetrics } from '../../metrics/ingestMetrics.ts';
-import { codeVersion } from '../../config/codeVersion.ts';
-import { announceService, connectService, readiness, serviceLog } from './serviceStartup.ts';
+import { ConfigError } from '../../errors/medistillErrors.ts';
+import { createIngestMetrics } from '../../metrics/ingestMetrics.ts';
+import type { Instrumentation } from '../../instrumentation/instrumentation.ts';
+import { ingestEntryKind, ingestSourceItem, INGEST_STAGE } from '../../stages/ingestSource.ts';
+import type { PubmedItem } from '../../model/pubmedRecord.ts';
+import { runService, type StageContext } from './runService.ts';
+import type { KafkaSource, SourceEntry, SourceResult } from './sourceRunner.ts';
 import { createLocalSource } from '../../ingest/sources/localSource.ts';
 import { createUpdateFolderSource } from '../../ingest/sources/updateFolderSource.ts';
 import { createFileCheckpointStore } from '../../ingest/sources/fileCheckpointStore.ts';
@@ -25,8 +21,8 @@ function yesterdayUtc(): Date {
   return d;
 }
 
-/** Builds the configured source: local files (once), a watched folder of update files, or E-utilities. */
-function buildSource(config: ServiceConfig, signal: AbortSignal, metrics: IngestMetrics): AsyncIterable<SourceItem> {
+/** Opens the configured source: local files (once), a watched folder of update files, or E-utilities. */
+function openSource(config: ServiceConfig, signal: AbortSignal, bus: Instrumentation): AsyncIterable<SourceItem> {
   const checkpoint = () => createFileCheckpointStore(join(config.ingestStateDir, 'checkpoints.json'));
   switch (config.ingestSource) {
     case 'files':
@@ -47,125 +43,71 @@ function buildSource(config: ServiceConfig, signal: AbortSignal, metrics: Ingest
         pollIntervalMs: config.pollIntervalMs,
         checkpoint: checkpoint(),
         signal,
-        onEvent: metrics.onEutilsEvent,
+        onEvent: (event) => bus.emit(event),
       });
   }
+}
+
+/** Settings the configured source needs, checked before anything connects; one line naming what is missing. */
+function checkSourceSettings(config: ServiceConfig): void {
+  const missing = {
+    files: config.ingestInput ? null : 'MEDISTILL_INGEST_INPUT is required for the files source: a file, folder or glob of PubMed XML',
+    folder: config.ingestInput ? null : 'MEDISTILL_INGEST_INPUT is required for the folder source: the folder of *.xml.gz update files',
+    eutils: config.eutilsEmail ? null : 'MEDISTILL_EUTILS_EMAIL is required by NCBI policy for the E-utilities source',
+  }[config.ingestSource];
+  if (missing) throw new ConfigError(missing);
+}
+
+/** The Kafka form of an ingest output: messages to produce, or a dead letter with the raw text. */
+function toSourceResult(item: PubmedItem, codeVersion: string): SourceResult {
+  const out = ingestSourceItem(item, { codeVersion });
+  switch (out.kind) {
+    case 'record':
+      return { kind: 'produce', outputs: [{ topic: out.topic, key: out.key, value: out.value }], dedupKey: out.dedupKey };
+    case 'tombstone':
+      return { kind: 'produce', outputs: [{ topic: out.topic, key: out.key, value: null }], dedupKey: null };
+    case 'dead_letter':
+      return {
+        kind: 'dead_letter',
+        topic: out.topic,
+        key: out.key,
+        raw: Buffer.from(out.raw, 'utf8'),
+        error: out.error,
+        position: out.position,
+        headers: { 'medistill.source': out.source },
+      };
+  }
+}
+
+/**
+ * The ingest source as the Kafka runtime runs it: the configured source's items, each counted as an
+ * ingest.entry event when taken in and mapped by ingestSourceItem. Declares the ingest metrics.
+ */
+export async function buildIngestSource(ctx: StageContext): Promise<KafkaSource<PubmedItem>> {
+  const { config, instrumentation: bus } = ctx;
+  checkSourceSettings(config);
+  createIngestMetrics(ctx.registry, bus);
+  const kind = config.ingestSource;
+  return {
+    name: INGEST_STAGE,
+    outputTopics: [TOPICS.records],
+    async *open(signal): AsyncGenerator<SourceEntry<PubmedItem>> {
+      for await (const entry of openSource(config, signal, bus)) {
+        bus.emit({ type: 'ingest.entry', source: kind, kind: ingestEntryKind(entry.item) });
+        yield entry;
+      }
+    },
+    map: (item) => toSourceResult(item, ctx.codeVersion),
+  };
 }
 
 /**
  * The ingest service: reads PubMed records from the configured source and produces them to
  * pubmed.records.v1 keyed by PMID (a DeleteCitation as a tombstone; a part that cannot be parsed
- * to the dead-letter topic with its raw text). A source item is acknowledged, and its checkpoint
- * may move, only once the broker acknowledged what it became. The files source ends when its
- * input is done; the others run until SIGTERM.
+ * to the dead-letter topic with its raw text), on the same runtime as the stages. A source item is
+ * acknowledged, and its checkpoint may move, only once the broker acknowledged what it became. The
+ * files source ends when its input is done (exit 0); the others run until SIGTERM.
  */
-export async function runIngestService(env: NodeJS.ProcessEnv, stopSignal?: Promise<void>): Promise<number> {
-  const log = serviceLog;
-  const config = loadServiceConfig(env);
-  const registry = announceService('ingest', config);
-  const abort = new AbortController();
-  const instruments = createHopMetrics(registry, 'ingest');
-  const ingestMetrics = createIngestMetrics(registry);
-  const source = buildSource(config, abort.signal, ingestMetrics);
-
-  const { kafka, admin, codec, registryProbe } = await connectService('ingest', config, [TOPICS.records]);
-  await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
-  const output = createOutputProducer(producer, { batchSize: config.batchSize, batchMs: config.batchMs });
-  let connected = true;
-  const metrics = await startMetricsServer({
-    registry,
-    port: config.metricsPort,
-    host: config.metricsHost,
-    ready: () => readiness(connected, registryProbe),
-  });
-  log(`ingest: ${config.ingestSource} source to ${TOPICS.records}; metrics on :${metrics.port}`);
-
-  const dedup = createDedupWindow(1_000_000);
-  const maxInFlight = config.maxInFlight ?? 500;
-  let inFlight = 0;
-  let failure: unknown = null;
-  let waiters: (() => void)[] = [];
-  const wake = (): void => {
-    const w = waiters;
-    waiters = [];
-    for (const f of w) f();
-  };
-  const counts = { articles: 0, deletions: 0, failures: 0, duplicates: 0 };
-  void stopSignal?.then(() => abort.abort());
-  const onSignal = (): void => abort.abort();
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-
-  async function send(entry: SourceItem): Promise<void> {
-    const { item } = entry;
-    ingestMetrics.record(config.ingestSource, item.kind === 'error' ? 'failure' : item.kind);
-    if (item.kind === 'article') {
-      if (dedup.seen(`${item.pmid}@${item.version}`)) {
-        counts.duplicates++;
-        instruments.duplicate();
-        entry.ack();
-        return;
-      }
-      const value = await codec.encode(TOPICS.records, toPubmedRecordValue(item, createLineage('ingest', codeVersion())));
-      await output.send({ topic: TOPICS.records, key: item.pmid, value });
-      counts.articles++;
-      instruments.produced(TOPICS.records);
-    } else if (item.kind === 'deletion') {
-      await output.send({ topic: TOPICS.records, key: item.pmid, value: null });
-      counts.deletions++;
-      instruments.produced(TOPICS.records);
-    } else {
-      const letter = deadLetterFor({
-        stage: 'ingest',
-        topic: TOPICS.records,
-        partition: -1,
-        offset: String(item.position.offset),
-        key: item.pmid ? Buffer.from(item.pmid) : null,
-        value: Buffer.from(item.raw, 'utf8'),
-        error: Object.assign(new Error(`${item.source}:${item.position.line}:${item.position.column}: ${item.message}`), { name: 'ParseFailure' }),
-        codeVersion: codeVersion(),
-      });
-      await output.send({ topic: letter.topic, key: item.pmid, value: await codec.encode(letter.topic, letter.value), headers: { ...letter.headers, 'medistill.source': item.source } });
-      counts.failures++;
-      instruments.deadLettered('invalid_input');
-    }
-    entry.ack();
-  }
-
-  try {
-    for await (const entry of source) {
-      if (abort.signal.aborted || failure) break;
-      while (inFlight >= maxInFlight && !failure) await new Promise<void>((r) => waiters.push(r));
-      instruments.consumed('source');
-      inFlight++;
-      instruments.inFlight(inFlight);
-      send(entry)
-        .catch((err: unknown) => {
-          failure ??= err;
-        })
-        .finally(() => {
-          inFlight--;
-          instruments.inFlight(inFlight);
-          wake();
-        });
-    }
-  } catch (err) {
-    if (!abort.signal.aborted) failure ??= err;
-  }
-  while (inFlight > 0) await new Promise<void>((r) => waiters.push(r));
-  await output.flush();
-  connected = false;
-  await producer.disconnect().catch(() => undefined);
-  registryProbe.stop();
-  await metrics.close();
-  process.removeListener('SIGTERM', onSignal);
-  process.removeListener('SIGINT', onSignal);
-  log(`ingest: produced ${counts.articles} records and ${counts.deletions} tombstones, dead-lettered ${counts.failures}, skipped ${counts.duplicates} duplicates`);
-  if (failure) {
-    log(`ingest: fatal: ${failure instanceof Error ? failure.message : String(failure)}`);
-    return 1;
-  }
-  return 0;
+export function runIngestService(env: NodeJS.ProcessEnv, stopSignal?: Promise<void>): Promise<number> {
+  return runService({ name: INGEST_STAGE, env, stopSignal, buildSource: buildIngestSource });
 }

@@ -1,7 +1,7 @@
-import type { IHeaders, Producer } from 'kafkajs';
 import { Subject, concatMap, type Subscription } from 'rxjs';
 import { batchByCountOrTime } from '../../operators/batchByCountOrTime.ts';
 import { InfrastructureError } from '../../errors/medistillErrors.ts';
+import type { MessageHeaders, ProducerPort } from './kafkaPorts.ts';
 
 /** One encoded message to produce. */
 export interface OutgoingMessage {
@@ -9,7 +9,7 @@ export interface OutgoingMessage {
   key: Buffer | string | null;
   /** null: a tombstone. */
   value: Buffer | null;
-  headers?: IHeaders;
+  headers?: MessageHeaders;
 }
 
 export interface OutputProducer {
@@ -30,7 +30,7 @@ interface Pending {
  * a time, and settles each message's promise with the broker's acknowledgement, so callers can
  * commit their input only after their outputs are safe.
  */
-export function createOutputProducer(producer: Producer, options: { batchSize: number; batchMs: number }): OutputProducer {
+export function createOutputProducer(producer: ProducerPort, options: { batchSize: number; batchMs: number }): OutputProducer {
   const queue = new Subject<Pending>();
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
@@ -53,13 +53,7 @@ export function createOutputProducer(producer: Producer, options: { batchSize: n
           byTopic.set(p.message.topic, list);
         }
         try {
-          await producer.sendBatch({
-            acks: -1,
-            topicMessages: [...byTopic].map(([topic, messages]) => ({
-              topic,
-              messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-            })),
-          });
+          await producer.sendBatch([...byTopic].map(([topic, messages]) => ({ topic, messages })));
           for (const p of batch) p.resolve();
         } catch (err) {
           const e = new InfrastructureError(`producing ${batch.length} message(s) failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

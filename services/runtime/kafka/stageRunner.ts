@@ -1,12 +1,15 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, IHeaders } from 'kafkajs';
+import { setMaxListeners } from 'node:events';
+import { NO_INSTRUMENTATION, type Instrumentation } from '../../instrumentation/instrumentation.ts';
+import { InfrastructureError, RuntimeConfigError } from '../../errors/medistillErrors.ts';
 import { createCommitTracker } from './commitTracker.ts';
-import { createInFlightGate, type InFlightGate } from './inFlightGate.ts';
+import { createInFlightGate } from './inFlightGate.ts';
 import { createDedupWindow } from './dedupWindow.ts';
-import { InfrastructureError } from '../../errors/medistillErrors.ts';
 import { decideFailure, failureReason } from './failurePolicy.ts';
 import { createOutputProducer, type OutputProducer } from './outputProducer.ts';
 import { deadLetterFor } from './deadLetter.ts';
-import type { StageInstruments } from './stageInstruments.ts';
+import type { BatchContext, ConsumedMessage, ConsumerPort, FetchSettings, KafkaPorts, ProducerPort } from './kafkaPorts.ts';
+import { createRunnerLifecycle, drainGate, type KafkaRunner } from './kafkaRunner.ts';
+import { every, sleep, systemClock, type RuntimeClock } from './runtimeClock.ts';
 
 /** One message a stage emits; a null value is a tombstone (a deleted paper). */
 export interface StageOutput {
@@ -48,51 +51,62 @@ export interface ValueCodec {
   decode(bytes: Buffer): Promise<unknown>;
 }
 
+/**
+ * How much a consumer fetches at once when the service config says nothing (the service defaults
+ * in serviceConfig.ts are the same). kafkajs sleeps maxWaitTimeInMs when every partition is
+ * paused, and resume does not wake it: keep that short so a resumed consumer fetches again soon.
+ */
+export const DEFAULT_FETCH: FetchSettings = { maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 20 * 1024 * 1024, maxWaitTimeInMs: 50 };
+
+/** Settings and collaborators of a stage runner. */
 export interface StageRunnerOptions {
-  kafka: Kafka;
+  /** Makes the consumer and the producer (createKafkajsPorts in services, fakes in tests). */
+  ports: KafkaPorts;
   codec: ValueCodec;
   stage: KafkaStage;
   groupId: string;
+  /** Records in flight at which the input topic is paused (resumed below half of it). */
   maxInFlight: number;
+  /** Most messages in one produce batch. */
   batchSize: number;
+  /** Longest wait before a partial produce batch is sent. */
   batchMs: number;
+  /** Attempts of a retriable failure before the message is dead-lettered. */
   maxAttempts: number;
+  fetch?: FetchSettings;
+  /** Default 1000. */
   commitIntervalMs?: number;
-  /** Retry delay base; small in tests. */
+  /** Retry delay base (doubled per attempt, at most 30 s); default 500, small in tests. */
   retryBaseMs?: number;
   dedupWindowSize?: number;
   /** Consume from the beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
   codeVersion: string;
   log: (line: string) => void;
-  instruments?: StageInstruments;
+  /** Receives the hop.* events; default: none. */
+  instrumentation?: Instrumentation;
+  /** The `stage` the events carry (default: the stage's name); services pass their own name. */
+  eventStage?: string;
+  /** Time of retry sleeps, the commit interval and the drain deadline (default: the system clock). */
+  clock?: RuntimeClock;
 }
 
-export interface StageRunner {
-  /** Resolves once the consumer has joined its group and runs. */
-  start(): Promise<void>;
-  /** Stops fetching, drains in-flight work (up to timeoutMs), commits, disconnects. Idempotent. */
-  stop(timeoutMs: number): Promise<void>;
-  /** Resolves when the runner stopped, rejects when it crashed (the process should exit non-zero). */
-  readonly done: Promise<void>;
-  readonly gate: InFlightGate;
-  readonly connected: boolean;
-}
+/** A stage runner: a KafkaRunner that consumes a topic. */
+export type StageRunner = KafkaRunner;
 
+/** A fetched message and where it came from. */
 interface Envelope {
-  message: KafkaMessage;
+  message: ConsumedMessage;
   topic: string;
   partition: number;
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
+/**
+ * Abort listeners each in-flight record may hold on the runner's signal at once (the stage's own
+ * calls, an LLM request, a retry sleep). Every one is removed when its wait ends; the signal is
+ * shared by up to maxInFlight records, so Node's default warning at 11 listeners would be noise.
+ */
+const LISTENERS_PER_RECORD = 4;
 
 /**
  * Runs a stage as a consumer-group member with at-least-once delivery:
@@ -102,62 +116,72 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
  *   caused was acknowledged by the broker (or it was dead-lettered), through a per-partition
  *   watermark that copes with out-of-order completion;
  * - failures go through one policy: retry (bounded, with backoff), dead-letter, or crash.
+ * The consumer and producer come from `ports`, so all of this runs against fakes in unit tests.
+ * @example const runner = createStageRunner({ ports: createKafkajsPorts(kafka), codec, stage, groupId, ... }); await runner.start();
  */
 export function createStageRunner(options: StageRunnerOptions): StageRunner {
-  const { kafka, codec, stage, log } = options;
-  const instruments = options.instruments;
+  const { ports, codec, stage, log } = options;
+  for (const [name, value, min] of [['batchSize', options.batchSize, 1], ['batchMs', options.batchMs, 0], ['maxAttempts', options.maxAttempts, 1]] as const) {
+    if (!Number.isInteger(value) || value < min) throw new RuntimeConfigError(`stage runner: ${name} must be an integer >= ${min}, got ${value}`);
+  }
+  const bus = options.instrumentation ?? NO_INSTRUMENTATION;
+  const name = options.eventStage ?? stage.name;
+  const clock = options.clock ?? systemClock;
+  const fetch = options.fetch ?? DEFAULT_FETCH;
   const tracker = createCommitTracker();
   const dedup = createDedupWindow(options.dedupWindowSize ?? 100_000);
   const abort = new AbortController();
-  let consumer: Consumer | null = null;
-  let producer: Producer | null = null;
+  setMaxListeners(Math.max(10, options.maxInFlight * LISTENERS_PER_RECORD), abort.signal);
+  let consumer: ConsumerPort | null = null;
+  let producer: ProducerPort | null = null;
   let output: OutputProducer | null = null;
-  let commitTimer: NodeJS.Timeout | null = null;
+  let stopCommits: (() => void) | null = null;
   let connected = false;
   let assignedPartitions = new Set<number>();
-  let stopping: Promise<void> | null = null;
-  let resolveDone!: () => void;
-  let rejectDone!: (err: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
-  });
-  done.catch(() => undefined);
 
   const gate = createInFlightGate({
     maxInFlight: options.maxInFlight,
     pause: () => {
-      consumer?.pause([{ topic: stage.inputTopic }]);
-      instruments?.paused(true);
+      consumer?.pause(stage.inputTopic);
+      bus.emit({ type: 'hop.paused', stage: name, paused: true });
     },
     resume: () => {
-      consumer?.resume([{ topic: stage.inputTopic }]);
-      instruments?.paused(false);
+      consumer?.resume(stage.inputTopic);
+      bus.emit({ type: 'hop.paused', stage: name, paused: false });
     },
   });
+  const lifecycle = createRunnerLifecycle(shutdown);
 
   const crash = (err: unknown): void => {
     log(`${stage.name}: fatal: ${err instanceof Error ? err.message : String(err)}`);
-    void shutdown(0).then(() => rejectDone(err), () => rejectDone(err));
+    lifecycle.crash(err);
   };
 
-  let committing = false;
-  async function commit(): Promise<void> {
-    if (!consumer || committing) return;
-    committing = true;
+  // Commits run one after another: the final commit at shutdown waits for a periodic one in progress.
+  let commitChain: Promise<void> = Promise.resolve();
+  let commitQueued = false;
+  function commit(): Promise<void> {
+    if (commitQueued) return commitChain;
+    commitQueued = true;
+    commitChain = commitChain.then(async () => {
+      commitQueued = false;
+      await commitNow();
+    });
+    return commitChain;
+  }
+  async function commitNow(): Promise<void> {
+    if (!consumer) return;
     try {
       const offsets = tracker.committable();
       if (offsets.length === 0) return;
       // A sink makes what it accepted durable before the offsets that produced it are committed.
       if (stage.flush) await stage.flush();
-      await consumer.commitOffsets(offsets.map((o) => ({ ...o })));
+      await consumer.commitOffsets(offsets);
       tracker.markCommitted(offsets);
-      instruments?.committed(offsets.length);
+      bus.emit({ type: 'hop.committed', stage: name, partitions: offsets.length });
     } catch (err) {
       // A failed commit only means redelivery after a restart or rebalance; keep going.
       log(`${stage.name}: commit failed (${err instanceof Error ? err.message : String(err)}); will retry`);
-    } finally {
-      committing = false;
     }
   }
 
@@ -173,14 +197,16 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       codeVersion: options.codeVersion,
     });
     const bytes = await codec.encode(topic, value);
-    await output!.send({ topic, key: env.message.key, value: bytes, headers: headers as IHeaders });
-    instruments?.deadLettered(reason);
+    await (output as OutputProducer).send({ topic, key: env.message.key, value: bytes, headers });
+    bus.emit({ type: 'hop.dead_lettered', stage: name, reason });
     log(`${stage.name}: dead-lettered ${env.topic}[${env.partition}]@${env.message.offset} to ${topic}: ${reason}: ${value.errorMessage}`);
   }
 
+  /** Processes one message to the end: outputs acknowledged, dead-lettered, or dropped as a duplicate. */
   async function handle(env: Envelope): Promise<void> {
-    const started = performance.now();
+    const started = clock.now();
     const key = env.message.key?.toString('utf8') ?? '';
+    const out = output as OutputProducer;
     let attempt = 0;
     try {
       while (true) {
@@ -190,15 +216,15 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
           const input: StageInput = { key, value: decoded, topic: env.topic, partition: env.partition, offset: env.message.offset };
           const dedupKey = stage.dedupKey?.(input) ?? null;
           if (dedupKey !== null && dedup.has(dedupKey)) {
-            instruments?.duplicate();
+            bus.emit({ type: 'hop.duplicate', stage: name });
             break;
           }
           const outputs = await stage.process(input, abort.signal);
           const encoded = await Promise.all(
             outputs.map(async (o) => ({ topic: o.topic, key: o.key, value: o.value === null ? null : await codec.encode(o.topic, o.value) })),
           );
-          await Promise.all(encoded.map((o) => output!.send(o)));
-          for (const o of outputs) instruments?.produced(o.topic);
+          await Promise.all(encoded.map((o) => out.send(o)));
+          for (const o of outputs) bus.emit({ type: 'hop.produced', stage: name, topic: o.topic });
           if (dedupKey !== null) dedup.seen(dedupKey);
           break;
         } catch (err) {
@@ -207,37 +233,37 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
           if (abort.signal.aborted) return;
           const action = decideFailure(err, attempt, options.maxAttempts, options.retryBaseMs);
           if (action.kind === 'crash') throw err;
-          if (action.kind === 'retry' && !abort.signal.aborted) {
-            instruments?.retried(failureReason(err));
-            await sleep(action.delayMs, abort.signal);
+          if (action.kind === 'retry') {
+            bus.emit({ type: 'hop.retried', stage: name, reason: failureReason(err) });
+            await sleep(clock, action.delayMs, abort.signal);
             continue;
           }
-          await deadLetter(env, err, action.kind === 'dead_letter' ? action.reason : failureReason(err));
+          await deadLetter(env, err, action.reason);
           break;
         }
       }
       tracker.complete(env.topic, env.partition, env.message.offset);
-      instruments?.processed(env.topic, (performance.now() - started) / 1000);
+      bus.emit({ type: 'hop.processed', stage: name, topic: env.topic, seconds: (clock.now() - started) / 1000 });
     } catch (err) {
       crash(err);
     } finally {
       gate.leave();
-      instruments?.inFlight(gate.inFlight);
+      bus.emit({ type: 'hop.in_flight', stage: name, count: gate.inFlight });
     }
   }
 
-  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    instruments?.batch(batch.messages.length);
+  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: BatchContext): Promise<void> {
+    bus.emit({ type: 'hop.batch', stage: name, size: batch.messages.length });
     for (const message of batch.messages) {
-      // Stop taking messages once the gate is full: the rest stay unresolved, so kafkajs fetches
-      // them again after resume, and memory is bounded by maxInFlight rather than by fetch size.
-      if (!isRunning() || isStale() || stopping || gate.paused) break;
+      // Stop taking messages once the gate is full: the rest stay unresolved, so the consumer
+      // fetches them again after resume, and memory is bounded by maxInFlight, not by fetch size.
+      if (!isRunning() || isStale() || lifecycle.stopping || gate.paused) break;
       // The fetch position moves on at once; the commit position only when the work is done.
       resolveOffset(message.offset);
       if (!tracker.track(batch.topic, batch.partition, message.offset)) continue;
-      instruments?.consumed(batch.topic);
+      bus.emit({ type: 'hop.consumed', stage: name, topic: batch.topic });
       gate.enter();
-      instruments?.inFlight(gate.inFlight);
+      bus.emit({ type: 'hop.in_flight', stage: name, count: gate.inFlight });
       // The gate bounds what is in flight, so each message starts at once, without a queue.
       void handle({ message, topic: batch.topic, partition: batch.partition });
     }
@@ -245,16 +271,13 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
   }
 
   async function start(): Promise<void> {
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    // kafkajs sleeps maxWaitTimeInMs when every partition is paused, and resume does not wake it:
-    // keep that short so a resumed consumer fetches again soon (a full gate drains to half in tens
-    // of ms under load); 50 ms keeps an idle consumer's long polls to 20 a second.
-    consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxBytesPerPartition: 1_048_576, maxWaitTimeInMs: 50 });
+    producer = ports.producer();
+    consumer = ports.consumer({ groupId: options.groupId, fetch });
     await producer.connect();
     await consumer.connect();
     output = createOutputProducer(producer, { batchSize: options.batchSize, batchMs: options.batchMs });
-    consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const assigned = e.payload.memberAssignment[stage.inputTopic] ?? [];
+    consumer.onGroupJoin((assignment) => {
+      const assigned = assignment[stage.inputTopic] ?? [];
       const now = new Set(assigned);
       // Partitions lost in the rebalance: forget their offsets, late completions are ignored.
       const lost = [...assignedPartitions].filter((p) => !now.has(p));
@@ -262,40 +285,33 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       assignedPartitions = now;
       log(`${stage.name}: joined ${options.groupId}, partitions ${assigned.join(',') || 'none'}`);
     });
-    consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) crash(e.payload.error);
+    consumer.onCrash((error, restart) => {
+      if (!restart) crash(error);
     });
     await consumer.subscribe({ topic: stage.inputTopic, fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch, partitionsConsumedConcurrently: 1 });
-    commitTimer = setInterval(() => void commit(), options.commitIntervalMs ?? 1000);
+    await consumer.run(eachBatch);
+    stopCommits = every(clock, options.commitIntervalMs ?? 1000, () => void commit());
     connected = true;
   }
 
+  /** Stop fetching, drain (up to timeoutMs), cut the rest short, flush, commit, disconnect. */
   async function shutdown(timeoutMs: number): Promise<void> {
-    if (stopping) return stopping;
-    stopping = (async () => {
-      consumer?.pause([{ topic: stage.inputTopic }]);
-      const deadline = Date.now() + timeoutMs;
-      while (gate.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      if (gate.inFlight > 0) log(`${stage.name}: ${gate.inFlight} message(s) still in flight at shutdown; they will be redelivered`);
-      abort.abort();
-      if (commitTimer) clearInterval(commitTimer);
-      await output?.flush().catch(() => undefined);
-      await commit();
-      connected = false;
-      await consumer?.disconnect().catch(() => undefined);
-      await producer?.disconnect().catch(() => undefined);
-    })();
-    return stopping;
+    consumer?.pause(stage.inputTopic);
+    const left = await drainGate(gate, clock, timeoutMs);
+    if (left > 0) log(`${stage.name}: ${left} message(s) still in flight at shutdown; they will be redelivered`);
+    abort.abort();
+    stopCommits?.();
+    await output?.flush().catch(() => undefined);
+    await commit();
+    connected = false;
+    await consumer?.disconnect().catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
   }
 
   return {
     start,
-    async stop(timeoutMs: number) {
-      await shutdown(timeoutMs);
-      resolveDone();
-    },
-    done,
+    stop: (timeoutMs) => lifecycle.stop(timeoutMs),
+    done: lifecycle.done,
     gate,
     get connected() {
       return connected;

@@ -1,5 +1,6 @@
 import { Histogram, Registry } from 'prom-client';
 import { createHopMetrics } from '../../../services/metrics/hopMetrics.ts';
+import { createInstrumentation } from '../../../services/instrumentation/instrumentation.ts';
 import { createIngestMetrics } from '../../../services/metrics/ingestMetrics.ts';
 import { createLlmMetrics } from '../../../services/metrics/llmMetrics.ts';
 import { createQualityMetrics } from '../../../services/metrics/qualityMetrics.ts';
@@ -10,10 +11,11 @@ import { createQualityMetrics } from '../../../services/metrics/qualityMetrics.t
  */
 export async function declaredMetricNames(): Promise<Set<string>> {
   const registry = new Registry();
-  createHopMetrics(registry, 'all', async () => []);
+  const bus = createInstrumentation();
+  createHopMetrics(registry, 'all', bus, async () => []);
   createLlmMetrics(registry, { service: 'all', pricePer1kInput: 0, pricePer1kOutput: 0 });
   createQualityMetrics(registry, 'all');
-  createIngestMetrics(registry);
+  createIngestMetrics(registry, bus);
   const names = new Set<string>();
   for (const m of registry.getMetricsAsArray()) {
     const name = (m as unknown as { name: string }).name;

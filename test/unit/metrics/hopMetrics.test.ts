@@ -1,23 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { createHopMetrics } from '../../../services/metrics/hopMetrics.ts';
+import { createInstrumentation } from '../../../services/instrumentation/instrumentation.ts';
 import { labelNames, samples, valueOf } from './metricSamples.ts';
 
 describe('createHopMetrics', () => {
-  it('counts records per topic, durations, batches, dead letters and retries with fixed labels', async () => {
+  it('counts the hop events on the bus per topic, durations, batches, dead letters and retries with fixed labels', async () => {
     const registry = new Registry();
-    const hop = createHopMetrics(registry, 'annotate');
-    hop.consumed('pubmed.records.v1');
-    hop.consumed('pubmed.records.v1');
-    hop.produced('pubmed.annotated.v1');
-    hop.processed('pubmed.records.v1', 0.02);
-    hop.batch(40);
-    hop.inFlight(7);
-    hop.paused(true);
-    hop.committed(3);
-    hop.deadLettered('undecodable');
-    hop.retried('llm');
-    hop.duplicate();
+    const bus = createInstrumentation();
+    createHopMetrics(registry, 'annotate', bus);
+    const stage = 'annotate';
+    bus.emit({ type: 'hop.consumed', stage, topic: 'pubmed.records.v1' });
+    bus.emit({ type: 'hop.consumed', stage, topic: 'pubmed.records.v1' });
+    bus.emit({ type: 'hop.produced', stage, topic: 'pubmed.annotated.v1' });
+    bus.emit({ type: 'hop.processed', stage, topic: 'pubmed.records.v1', seconds: 0.02 });
+    bus.emit({ type: 'hop.batch', stage, size: 40 });
+    bus.emit({ type: 'hop.in_flight', stage, count: 7 });
+    bus.emit({ type: 'hop.paused', stage, paused: true });
+    bus.emit({ type: 'hop.committed', stage, partitions: 3 });
+    bus.emit({ type: 'hop.dead_lettered', stage, reason: 'undecodable' });
+    bus.emit({ type: 'hop.retried', stage, reason: 'llm' });
+    bus.emit({ type: 'hop.duplicate', stage });
     expect(await valueOf(registry, 'medistill_records_consumed_total', { service: 'annotate', topic: 'pubmed.records.v1' })).toBe(2);
     expect(await valueOf(registry, 'medistill_records_produced_total', { topic: 'pubmed.annotated.v1' })).toBe(1);
     expect(await valueOf(registry, 'medistill_processing_duration_seconds', { le: '0.025' }, 'medistill_processing_duration_seconds_bucket')).toBe(1);
@@ -39,7 +42,7 @@ describe('createHopMetrics', () => {
       { topic: 'pubmed.records.v1', partition: 0, lag: 12 },
       { topic: 'pubmed.records.v1', partition: 1, lag: 0 },
     ];
-    createHopMetrics(registry, 'annotate', async () => lag);
+    createHopMetrics(registry, 'annotate', createInstrumentation(), async () => lag);
     expect(await valueOf(registry, 'medistill_consumer_lag', { partition: '0' })).toBe(12);
     lag = [{ topic: 'pubmed.records.v1', partition: 1, lag: 5 }];
     const now = await samples(registry, 'medistill_consumer_lag');
@@ -49,11 +52,21 @@ describe('createHopMetrics', () => {
 
   it('still answers a scrape when reading lag fails', async () => {
     const registry = new Registry();
-    createHopMetrics(registry, 'judge', async () => {
+    createHopMetrics(registry, 'judge', createInstrumentation(), async () => {
       throw new Error('broker gone');
     });
     const text = await registry.metrics();
     expect(text).toContain('medistill_records_in_flight{service="judge"} 0');
     expect(text).not.toMatch(/^medistill_consumer_lag\{/m);
+  });
+
+  it('stops counting once unsubscribed', async () => {
+    const registry = new Registry();
+    const bus = createInstrumentation();
+    const unsubscribe = createHopMetrics(registry, 'annotate', bus);
+    bus.emit({ type: 'hop.duplicate', stage: 'annotate' });
+    unsubscribe();
+    bus.emit({ type: 'hop.duplicate', stage: 'annotate' });
+    expect(await valueOf(registry, 'medistill_duplicates_dropped_total', {})).toBe(1);
   });
 });

@@ -12,7 +12,6 @@ import { createAnnotateStage } from '../stages/annotateStage.ts';
 import { createGenerateStage } from '../stages/generateStage.ts';
 import { createJudgeStage } from '../stages/judgeStage.ts';
 import { kafkaStageOf } from '../runtime/kafka/kafkaStageOf.ts';
-import { createInstrumentation } from '../instrumentation/instrumentation.ts';
 import { createExportKafkaStage } from '../export/exportKafkaStage.ts';
 import { DEFAULT_THRESHOLDS } from '../judge/verdict.ts';
 import { createLlmRateLimiter } from '../llm/llmRateLimiter.ts';
@@ -20,7 +19,7 @@ import { createAimdConcurrency } from '../llm/aimdConcurrency.ts';
 import { createLlmCallGate, type LlmCallGate } from '../llm/llmCallGate.ts';
 import type { LlmEvent } from '../llm/llmEvents.ts';
 import { createLlmMetrics } from '../metrics/llmMetrics.ts';
-import { createQualityMetrics } from '../metrics/qualityMetrics.ts';
+import { subscribeQualityMetrics } from '../metrics/qualityMetrics.ts';
 import { buildBackends } from './buildBackends.ts';
 import { bundledMeshPath } from './runCommand.ts';
 
@@ -39,17 +38,17 @@ async function loadVocab(ctx: StageContext) {
  * when the server says 429 (seen through the client's retry events) and grows back slowly.
  */
 function buildLlmGate(name: StageServiceName, ctx: StageContext): { gate: LlmCallGate; onEvent: (e: LlmEvent) => void } {
-  const { config } = ctx;
+  const { config, instrumentation: bus } = ctx;
   const metrics = createLlmMetrics(ctx.registry, { service: name, pricePer1kInput: config.llmPricePer1kInput, pricePer1kOutput: config.llmPricePer1kOutput });
   const concurrency = createAimdConcurrency({ maxLimit: config.llmMaxConcurrency });
   metrics.watchConcurrency(() => concurrency.limit);
   const rateLimiter = createLlmRateLimiter({ requestsPerMinute: config.llmRequestsPerMinute, tokensPerMinute: config.llmTokensPerMinute });
   const gate = createLlmCallGate({ rateLimiter, concurrency, onEvent: metrics.onGateEvent });
-  const onEvent = (e: LlmEvent): void => {
-    metrics.onLlmEvent(e);
-    if (e.type === 'llm.retry' && e.reason === 'rate_limited') concurrency.onOverload(e.delayMs);
-  };
-  return { gate, onEvent };
+  bus.on('llm.*', (e) => metrics.onLlmEvent(e as LlmEvent));
+  bus.on('llm.retry', (e) => {
+    if (e.reason === 'rate_limited') concurrency.onOverload(e.delayMs);
+  });
+  return { gate, onEvent: (e) => bus.emit(e) };
 }
 
 /** The generator and judge of a service: LLM ones behind the gate when an LLM is configured, else rule-based. */
@@ -71,11 +70,8 @@ async function buildServiceBackends(name: StageServiceName, ctx: StageContext) {
 
 /** Builds the Kafka stage of a service from its configuration. */
 export async function buildStage(name: StageServiceName, ctx: StageContext): Promise<KafkaStage> {
-  const instrumentation = createInstrumentation();
-  const quality = createQualityMetrics(ctx.registry, name);
-  instrumentation.on('quality.annotated', (e) => quality.annotated(e.record));
-  instrumentation.on('quality.candidates', (e) => quality.candidates(e.items));
-  instrumentation.on('quality.judged', (e) => quality.judged(e.items));
+  const { instrumentation } = ctx;
+  if (name !== 'export') subscribeQualityMetrics(ctx.registry, name, instrumentation);
   const asKafka = (definition: Parameters<typeof kafkaStageOf>[0]) => kafkaStageOf(definition, { codeVersion: ctx.codeVersion, instrumentation });
   switch (name) {
     case 'annotate': {

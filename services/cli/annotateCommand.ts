@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createAnnotateContext } from '../annotate/annotateContext.ts';
-import { annotateRecord } from '../annotate/annotateRecord.ts';
+import { createAnnotateStage } from '../stages/annotateStage.ts';
+import { NO_INSTRUMENTATION } from '../instrumentation/instrumentation.ts';
+import type { AnnotatedRecord } from '../model/annotatedRecord.ts';
+import type { PubmedArticle } from '../model/pubmedRecord.ts';
 import { createFailureLog } from '../runtime/inprocess/failureLog.ts';
 import { UsageError } from '../errors/medistillErrors.ts';
 import { positiveInt } from './numericFlags.ts';
@@ -61,6 +64,14 @@ export async function annotateCommand(argv: string[], io: { stdout: NodeJS.Write
     if (!out.write(`${JSON.stringify(obj)}\n`)) await once(out, 'drain');
   };
 
+  // The annotate stage as the pipeline defines it, run on each record.
+  const stage = createAnnotateStage({ ctx: annotateCtx });
+  const context = { signal: new AbortController().signal, instrumentation: NO_INSTRUMENTATION };
+  const annotateOne = async (article: PubmedArticle): Promise<AnnotatedRecord> => {
+    const [output] = (await stage.process({ key: article.pmid, value: article, producedAt: new Date() }, context)).outputs;
+    return output!.value!;
+  };
+
   for await (const item of readPubmedInputs(files)) {
     if (summary.records >= limit) break;
     summary.records++;
@@ -74,7 +85,7 @@ export async function annotateCommand(argv: string[], io: { stdout: NodeJS.Write
       await write({ pmid: item.pmid, version: item.version, deleted: true });
       continue;
     }
-    const annotated = annotateRecord(item, annotateCtx);
+    const annotated = await annotateOne(item);
     summary.annotated++;
     for (const t of annotated.mesh) summary.bySource[t.source] = (summary.bySource[t.source] ?? 0) + 1;
     await write({

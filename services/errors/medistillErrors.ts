@@ -16,7 +16,7 @@
  *   └─ WaitAbortedError     the caller gave up waiting
  *
  * Decisions are taken by `instanceof` on the families, never on `name`: see
- * `runtime/kafka/failurePolicy.ts` (retry, dead-letter, crash) and `cli/main.ts` (exit codes).
+ * `runtime/failurePolicy.ts` (retry, dead-letter, crash) and `cli/reportFailure.ts` (exit codes).
  */
 import type { SourcePosition } from '../model/pubmedRecord.ts';
 

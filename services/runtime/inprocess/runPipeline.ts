@@ -4,7 +4,7 @@ import type { RejectReason } from '../../model/qaItem.ts';
 import { createInstrumentation, type Instrumentation } from '../../instrumentation/instrumentation.ts';
 import { boundedMapAsync } from '../../operators/boundedMapAsync.ts';
 import type { AnyStageDefinition, StageInput } from '../../stages/stageDefinition.ts';
-import { failureReason } from '../kafka/failurePolicy.ts';
+import { failureReason } from '../failurePolicy.ts';
 import type { FailureLog } from './failureLog.ts';
 import { RecordLedger, RECORD_OUTCOMES, type RecordOutcome } from './recordLedger.ts';
 

@@ -2,7 +2,7 @@ import { NO_INSTRUMENTATION, type Instrumentation } from '../../instrumentation/
 import { RuntimeConfigError } from '../../errors/medistillErrors.ts';
 import { deadLetterFor } from './deadLetter.ts';
 import { createDedupWindow } from './dedupWindow.ts';
-import { failureReason } from './failurePolicy.ts';
+import { failureReason } from '../failurePolicy.ts';
 import { createInFlightGate } from './inFlightGate.ts';
 import type { KafkaPorts, ProducerPort } from './kafkaPorts.ts';
 import { createRunnerLifecycle, drainGate, type KafkaRunner } from './kafkaRunner.ts';

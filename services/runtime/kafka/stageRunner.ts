@@ -4,7 +4,7 @@ import { InfrastructureError, RuntimeConfigError } from '../../errors/medistillE
 import { createCommitTracker } from './commitTracker.ts';
 import { createInFlightGate } from './inFlightGate.ts';
 import { createDedupWindow } from './dedupWindow.ts';
-import { decideFailure, failureReason } from './failurePolicy.ts';
+import { decideFailure, failureReason } from '../failurePolicy.ts';
 import { createOutputProducer, type OutputProducer } from './outputProducer.ts';
 import { deadLetterFor } from './deadLetter.ts';
 import type { BatchContext, ConsumedMessage, ConsumerPort, FetchSettings, KafkaPorts, ProducerPort } from './kafkaPorts.ts';

@@ -13,7 +13,7 @@ import {
   SchemaRegistrationError,
   WaitAbortedError,
 } from '../../../services/errors/medistillErrors.ts';
-import { decideFailure, failureReason } from '../../../services/runtime/kafka/failurePolicy.ts';
+import { decideFailure, failureReason } from '../../../services/runtime/failurePolicy.ts';
 
 const MAX = 5;
 

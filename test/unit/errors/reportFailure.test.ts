@@ -12,7 +12,6 @@ import {
   UsageError,
 } from '../../../services/errors/medistillErrors.ts';
 import { EXIT_BUG, EXIT_USER_ERROR, reportFailure } from '../../../services/cli/reportFailure.ts';
-import { main } from '../../../services/cli/main.ts';
 
 function report(err: unknown): { code: number; text: string } {
   let text = '';
@@ -62,22 +61,5 @@ describe('reportFailure', () => {
 
   it('prints a thrown non-error as a bug', () => {
     expect(report('boom')).toEqual({ code: 1, text: 'medistill: unexpected error: boom\n' });
-  });
-});
-
-describe('main', () => {
-  it('exits 2 with one line for an unknown command', async () => {
-    const writes: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => {
-      writes.push(chunk);
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      expect(await main(['frobnicate'])).toBe(2);
-    } finally {
-      process.stderr.write = original;
-    }
-    expect(writes.join('')).toBe('medistill: unknown command "frobnicate"; try "medistill help"\n');
   });
 });

@@ -1,4 +1,4 @@
-import { ContractError, InfrastructureError, InvalidInputError, LlmError, MedistillError, ProgrammingError } from '../../errors/medistillErrors.ts';
+import { ContractError, InfrastructureError, InvalidInputError, LlmError, MedistillError, ProgrammingError } from '../errors/medistillErrors.ts';
 
 /** What to do with a message whose processing failed. */
 export type FailureAction = { kind: 'retry'; delayMs: number } | { kind: 'dead_letter'; reason: string } | { kind: 'crash' };

@@ -38,21 +38,21 @@ export function createRunnerLifecycle(shutdown: (timeoutMs: number) => Promise<v
   });
   // A crash is reported through `done`; an unobserved rejection must not end the process early.
   done.catch(() => undefined);
+  // A crash during a stop (a drain that hits a broker failure) still ends as a crash.
+  let failure: { err: unknown } | null = null;
   const once = (timeoutMs: number): Promise<void> => (stopping ??= shutdown(timeoutMs));
+  const settle = (): void => (failure ? rejectDone(failure.err) : resolveDone());
   return {
     done,
     get stopping() {
       return stopping !== null;
     },
     async stop(timeoutMs) {
-      await once(timeoutMs);
-      resolveDone();
+      await once(timeoutMs).finally(settle);
     },
     crash(err) {
-      void once(0).then(
-        () => rejectDone(err),
-        () => rejectDone(err),
-      );
+      failure ??= { err };
+      void once(0).then(settle, settle);
     },
   };
 }

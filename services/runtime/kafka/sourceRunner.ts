@@ -100,7 +100,9 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
   async function produce(result: SourceResult): Promise<void> {
     const out = output as OutputProducer;
     if (result.kind === 'produce') {
-      if (result.dedupKey !== null && dedup.has(result.dedupKey)) {
+      // Marked when taken in, not when acknowledged: a copy read while the first is still in
+      // flight is dropped too. A failed send crashes the runner, so no key is marked wrongly for long.
+      if (result.dedupKey !== null && dedup.seen(result.dedupKey)) {
         counts.duplicates++;
         bus.emit({ type: 'hop.duplicate', stage: name });
         return;
@@ -114,7 +116,6 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
         else counts.produced++;
         bus.emit({ type: 'hop.produced', stage: name, topic: o.topic });
       }
-      if (result.dedupKey !== null) dedup.seen(result.dedupKey);
       return;
     }
     const key = result.key === null ? null : Buffer.from(result.key);

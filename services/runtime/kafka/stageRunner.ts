@@ -252,6 +252,23 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
     }
   }
 
+  /** The last message in flight per key (key chains are as bounded as the gate). */
+  const keyTails = new Map<string, Promise<void>>();
+  function startInKeyOrder(env: Envelope): void {
+    if (env.message.key === null) {
+      void handle(env);
+      return;
+    }
+    const key = `${env.partition}/${env.message.key.toString('latin1')}`;
+    const previous = keyTails.get(key);
+    // handle never rejects: it crashes the runner itself.
+    const run = previous === undefined ? handle(env) : previous.then(() => handle(env));
+    keyTails.set(key, run);
+    void run.then(() => {
+      if (keyTails.get(key) === run) keyTails.delete(key);
+    });
+  }
+
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: BatchContext): Promise<void> {
     bus.emit({ type: 'hop.batch', stage: name, size: batch.messages.length });
     for (const message of batch.messages) {
@@ -264,8 +281,10 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       bus.emit({ type: 'hop.consumed', stage: name, topic: batch.topic });
       gate.enter();
       bus.emit({ type: 'hop.in_flight', stage: name, count: gate.inFlight });
-      // The gate bounds what is in flight, so each message starts at once, without a queue.
-      void handle({ message, topic: batch.topic, partition: batch.partition });
+      // The gate bounds what is in flight, so each message starts at once, unless an earlier
+      // message with its key is still in flight: then it waits for that one, so the outputs of one
+      // key (a paper's versions, its tombstone) leave in offset order.
+      startInKeyOrder({ message, topic: batch.topic, partition: batch.partition });
     }
     await heartbeat();
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, toArray } from 'rxjs';
 import { boundedMapAsync } from '../../../services/operators/boundedMapAsync.ts';
+import { RuntimeConfigError } from '../../../services/errors/medistillErrors.ts';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,12 +51,17 @@ describe('boundedMapAsync', () => {
     await expect(lastValueFrom(run)).rejects.toThrow('boom on 3');
   });
 
-  it('stops pulling from the source when unsubscribed', async () => {
+  it('stops pulling from the source and closes it when unsubscribed', async () => {
     let pulled = 0;
+    let closed = false;
     async function* endless() {
-      while (true) {
-        pulled++;
-        yield pulled;
+      try {
+        while (true) {
+          pulled++;
+          yield pulled;
+        }
+      } finally {
+        closed = true;
       }
     }
     const seen: number[] = [];
@@ -68,9 +74,78 @@ describe('boundedMapAsync', () => {
     await tick(20);
     expect(pulled).toBe(after);
     expect(pulled).toBeLessThan(20);
+    expect(closed).toBe(true);
   });
 
-  it('rejects a concurrency that is not a positive integer', () => {
-    expect(() => boundedMapAsync([1], async (n) => n, 0)).toThrow(RangeError);
+  it('with ordered, emits in input order and reads nothing while the slots hold finished calls waiting for a slow one', async () => {
+    const release: (() => void)[] = [];
+    let pulled = 0;
+    function* source() {
+      for (let i = 0; i < 6; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    const seen: number[] = [];
+    const done = lastValueFrom(
+      boundedMapAsync(
+        source(),
+        (n) => new Promise<number>((resolve) => release.push(() => resolve(n))),
+        2,
+        { ordered: true },
+      ).pipe(toArray()),
+    );
+    await tick(1);
+    expect(pulled).toBe(2);
+    release[1]!(); // the second call finishes first; its slot stays taken until the first is out
+    await tick(1);
+    expect(pulled).toBe(2);
+    release[0]!(); // both go out in order and two more inputs are read
+    await tick(1);
+    expect(pulled).toBe(4);
+    release[3]!();
+    release[2]!();
+    await tick(1);
+    release[5]!();
+    release[4]!();
+    seen.push(...(await done));
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('gives project the index of each input', async () => {
+    const out = await lastValueFrom(boundedMapAsync(['a', 'b', 'c'], async (v, i) => `${v}${i}`, 2, { ordered: true }).pipe(toArray()));
+    expect(out).toEqual(['a0', 'b1', 'c2']);
+  });
+
+  it('closes the input when a call fails, so a file being read is released', async () => {
+    let closed = false;
+    async function* source() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        closed = true;
+      }
+    }
+    const run = boundedMapAsync(source(), async (n) => {
+      if (n === 2) throw new Error('judge failed on 2');
+      await tick(1);
+      return n;
+    }, 2);
+    await expect(lastValueFrom(run)).rejects.toThrow('judge failed on 2');
+    await tick(5);
+    expect(closed).toBe(true);
+  });
+
+  it('forwards an error of the input itself', async () => {
+    async function* source() {
+      yield 1;
+      throw new Error('malformed XML');
+    }
+    await expect(lastValueFrom(boundedMapAsync(source(), async (n) => n, 2))).rejects.toThrow('malformed XML');
+  });
+
+  it('refuses a concurrency that is not a positive integer, naming it', () => {
+    expect(() => boundedMapAsync([1], async (n) => n, 0)).toThrow(RuntimeConfigError);
+    expect(() => boundedMapAsync([1], async (n) => n, 1.5)).toThrow(/concurrency/);
   });
 });

@@ -10,6 +10,8 @@ export interface DatasetCardOptions {
   title?: string;
   /** ISO time shown in the card; left out when absent so equal stats render equal cards. */
   generatedAt?: string;
+  /** Where the rows are, as the card names them (default: `dataset.jsonl` and `rejected.jsonl`). */
+  files?: { accepted: string; rejected: string };
 }
 
 /**
@@ -19,11 +21,12 @@ export interface DatasetCardOptions {
  */
 export function renderDatasetCard(stats: DatasetStats, options: DatasetCardOptions = {}): string {
   const out: string[] = [];
+  const files = options.files ?? { accepted: 'dataset.jsonl', rejected: 'rejected.jsonl' };
   out.push(`# ${options.title ?? 'medistill dataset'}`, '');
   out.push(
     'Biomedical question-answer items distilled from PubMed abstracts, each targeting a MeSH descriptor,',
     'judged for grounding, answerability, correctness, clarity and MeSH hierarchy alignment.',
-    'Accepted items are in `dataset.jsonl`; rejected items and dropped duplicates, with their reasons, in `rejected.jsonl`.',
+    `Accepted items are in \`${files.accepted}\`; rejected items and dropped duplicates, with their reasons, in \`${files.rejected}\`.`,
     '',
   );
   if (options.generatedAt) out.push(`Generated: ${options.generatedAt}`, '');

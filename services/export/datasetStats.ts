@@ -1,6 +1,6 @@
 import { CRITERIA, ITEM_TYPES, type Criterion, type ItemType } from '../model/qaItem.ts';
 import type { DatasetRow, ProvenanceRow, RejectedRow } from './datasetRow.ts';
-import { createScoreAccumulator, type ScoreAccumulator, type ScoreDistribution } from './scoreDistribution.ts';
+import { createScoreAccumulator, type ScoreAccumulator, type ScoreBins, type ScoreDistribution } from './scoreDistribution.ts';
 
 /** Distinct generator or judge versions tracked; more would mean a bug upstream, so they are folded into one row. */
 const MAX_PROVENANCES = 200;
@@ -31,12 +31,30 @@ export interface DatasetStats {
   meshVersion: string | null;
 }
 
+/** The statistics of a part of the dataset, in a form that can be saved and merged exactly. */
+export interface StatsParts {
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  removed: number;
+  byType: Record<ItemType, number>;
+  byBranch: Record<string, number>;
+  rejectionsByReason: Record<string, number>;
+  scores: Record<Criterion, ScoreBins>;
+  generators: ProvenanceUsage[];
+  judges: ProvenanceUsage[];
+}
+
 /** Collects dataset statistics row by row, in bounded memory. */
 export interface StatsAccumulator {
   addAccepted(row: DatasetRow): void;
   addRejected(row: RejectedRow): void;
   addRemoved(n: number): void;
   snapshot(): DatasetStats;
+  /** The counts so far, for saving beside the part of the dataset they describe. */
+  toParts(): StatsParts;
+  /** Adds counts saved by `toParts`: merging the parts of every shard gives the whole dataset's statistics. */
+  addParts(parts: StatsParts): void;
 }
 
 /** A new, empty accumulator. */
@@ -52,7 +70,7 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
   const generators = new Map<string, ProvenanceUsage>();
   const judges = new Map<string, ProvenanceUsage>();
 
-  const use = (map: Map<string, ProvenanceUsage>, p: ProvenanceRow, isAccepted: boolean) => {
+  const use = (map: Map<string, ProvenanceUsage>, p: ProvenanceRow, isAccepted: boolean, n = { accepted: isAccepted ? 1 : 0, total: 1 }) => {
     let key = JSON.stringify([p.backend, p.name, p.version, p.prompt_version, p.model]);
     let entry = map.get(key);
     if (!entry && map.size >= MAX_PROVENANCES) {
@@ -64,9 +82,13 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
       entry = { ...p, accepted: 0, total: 0 };
       map.set(key, entry);
     }
-    entry.total++;
-    if (isAccepted) entry.accepted++;
+    entry.total += n.total;
+    entry.accepted += n.accepted;
   };
+  const addCounts = (map: Map<string, number>, counts: Record<string, number>) => {
+    for (const [k, n] of Object.entries(counts)) map.set(k, (map.get(k) ?? 0) + n);
+  };
+  const usageRows = (m: Map<string, ProvenanceUsage>) => [...m.values()].map((u) => ({ ...u }));
 
   return {
     addAccepted(row) {
@@ -88,10 +110,36 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
     addRemoved(n) {
       removed += n;
     },
+    toParts() {
+      return {
+        accepted,
+        rejected,
+        duplicates,
+        removed,
+        byType: { ...byType },
+        byBranch: Object.fromEntries(byBranch),
+        rejectionsByReason: Object.fromEntries(reasons),
+        scores: Object.fromEntries(CRITERIA.map((c) => [c, scores[c].toBins()])) as Record<Criterion, ScoreBins>,
+        generators: usageRows(generators),
+        judges: usageRows(judges),
+      };
+    },
+    addParts(parts) {
+      accepted += parts.accepted;
+      rejected += parts.rejected;
+      duplicates += parts.duplicates;
+      removed += parts.removed;
+      for (const t of ITEM_TYPES) byType[t] += parts.byType[t] ?? 0;
+      addCounts(byBranch, parts.byBranch);
+      addCounts(reasons, parts.rejectionsByReason);
+      for (const c of CRITERIA) scores[c].addBins(parts.scores[c]);
+      for (const g of parts.generators) use(generators, g, false, g);
+      for (const j of parts.judges) use(judges, j, false, j);
+    },
     snapshot() {
       const sortedEntries = (m: Map<string, number>) => Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)));
       const usage = (m: Map<string, ProvenanceUsage>) =>
-        [...m.values()].map((u) => ({ ...u })).sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
+        usageRows(m).sort((a, b) => b.total - a.total || a.name.localeCompare(b.name));
       return {
         accepted,
         rejected,

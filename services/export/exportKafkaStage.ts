@@ -2,30 +2,35 @@ import { TOPICS } from '../contracts/avroSchemas.ts';
 import { fromRecordJudgementValue } from '../contracts/recordJudgementMapping.ts';
 import type { RecordJudgementMessage } from '../contracts/topicMessages.ts';
 import type { KafkaStage } from '../runtime/kafka/stageRunner.ts';
-import { ExportState } from './exportState.ts';
+import { openExportStore, type ExportStoreOptions } from './exportStore.ts';
 
 /**
- * The export stage as a Kafka sink: qa.judged.v1 → the dataset folder. It keeps the newest
- * judgement of each paper (a revision or a regeneration replaces the old items; a tombstone removes
- * them) and, before offsets are committed, saves its state and rewrites the dataset atomically.
+ * The export stage as a Kafka sink: qa.judged.v1 → the dataset folder. The export store keeps the
+ * newest judgement of each paper (a revision or a regeneration replaces the old items; a tombstone
+ * removes them) and, before offsets are committed, makes the changes durable and rewrites only the
+ * shards they touched.
  */
-export async function createExportKafkaStage(options: { outDir: string; log: (line: string) => void }): Promise<KafkaStage> {
-  // Beside the dataset folder, which is swapped whole on every checkpoint.
-  const stateDir = `${options.outDir.replace(/\/+$/, '')}.state`;
-  const state = await ExportState.load(stateDir);
-  options.log(`export: ${state.size} papers restored from ${stateDir}`);
+export async function createExportKafkaStage(
+  options: { outDir: string; log: (line: string) => void } & Omit<ExportStoreOptions, 'outDir'>,
+): Promise<KafkaStage> {
+  const { log, ...storeOptions } = options;
+  // Beside the dataset folder, where the export state has always been kept.
+  const stateDir = storeOptions.stateDir ?? `${options.outDir.replace(/\/+$/, '')}.state`;
+  const store = await openExportStore({ ...storeOptions, stateDir });
+  const restored = await store.checkpoint();
+  log(`export: ${restored.papers} papers restored from ${stateDir}`);
   return {
     name: 'export',
     inputTopic: TOPICS.judged,
     outputTopics: [],
     async process(input) {
       if (input.value === null) {
-        state.delete(input.key);
+        await store.delete(input.key);
         return [];
       }
       const message = input.value as RecordJudgementMessage;
       const judgement = fromRecordJudgementValue(message);
-      state.apply({
+      await store.apply({
         pmid: judgement.pmid,
         pmidVersion: judgement.pmidVersion,
         producedAt: message.lineage.producedAt.getTime(),
@@ -35,10 +40,9 @@ export async function createExportKafkaStage(options: { outDir: string; log: (li
       return [];
     },
     async flush() {
-      if (!state.dirty) return;
-      await state.save(stateDir);
-      const summary = await state.materialize(options.outDir);
-      options.log(`export: ${state.size} papers, ${summary.accepted} accepted items in ${summary.files.dataset}`);
+      if (!store.dirty) return;
+      const c = await store.checkpoint();
+      log(`export: ${c.papers} papers, ${c.accepted} accepted items in ${c.files.accepted} (${c.shardsWritten} of ${c.shards} shards written)`);
     },
   };
 }

@@ -14,10 +14,22 @@ export interface ScoreDistribution {
 const FINE_BINS = 1000;
 export const HISTOGRAM_BINS = 10;
 
+/** The accumulator's state in a form that can be saved and merged: non-empty fine bins by index. */
+export interface ScoreBins {
+  count: number;
+  min: number | null;
+  max: number | null;
+  bins: Record<string, number>;
+}
+
 /** Accumulates 0..1 scores in fixed bins; percentiles are bin midpoints, min and max are exact. */
 export interface ScoreAccumulator {
   add(score: number): void;
   summary(): ScoreDistribution;
+  /** The fine bins, for saving a part of the dataset's statistics. */
+  toBins(): ScoreBins;
+  /** Adds bins saved by `toBins`, so parts summarised apart merge into exact totals. */
+  addBins(bins: ScoreBins): void;
 }
 
 /** A new, empty accumulator. */
@@ -43,6 +55,17 @@ export function createScoreAccumulator(): ScoreAccumulator {
       count++;
       if (x < min) min = x;
       if (x > max) max = x;
+    },
+    toBins() {
+      const sparse: Record<string, number> = {};
+      for (let i = 0; i < FINE_BINS; i++) if (bins[i]) sparse[i] = bins[i]!;
+      return { count, min: count ? min : null, max: count ? max : null, bins: sparse };
+    },
+    addBins(other) {
+      for (const [i, n] of Object.entries(other.bins)) bins[Number(i)]! += n;
+      count += other.count;
+      if (other.min !== null && other.min < min) min = other.min;
+      if (other.max !== null && other.max > max) max = other.max;
     },
     summary() {
       const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);

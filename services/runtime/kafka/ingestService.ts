@@ -21,41 +21,39 @@ function yesterdayUtc(): Date {
   return d;
 }
 
-/** Opens the configured source: local files (once), a watched folder of update files, or E-utilities. */
-function openSource(config: ServiceConfig, signal: AbortSignal, bus: Instrumentation): AsyncIterable<SourceItem> {
+/**
+ * Checks the configured source's settings (one line naming what is missing, before anything
+ * connects) and returns how to open it: local files (once), a watched folder of update files, or
+ * E-utilities.
+ */
+function sourceOpener(config: ServiceConfig, bus: Instrumentation): (signal: AbortSignal) => AsyncIterable<SourceItem> {
   const checkpoint = () => createFileCheckpointStore(join(config.ingestStateDir, 'checkpoints.json'));
+  const input = config.ingestInput;
   switch (config.ingestSource) {
     case 'files':
-      if (!config.ingestInput) throw new ConfigError('MEDISTILL_INGEST_INPUT is required for the files source: a file, folder or glob of PubMed XML');
-      return createLocalSource(config.ingestInput, { signal });
+      if (!input) throw new ConfigError('MEDISTILL_INGEST_INPUT is required for the files source: a file, folder or glob of PubMed XML');
+      return (signal) => createLocalSource(input, { signal });
     case 'folder':
-      if (!config.ingestInput) throw new ConfigError('MEDISTILL_INGEST_INPUT is required for the folder source: the folder of *.xml.gz update files');
-      return createUpdateFolderSource({ folder: config.ingestInput, pollIntervalMs: config.pollIntervalMs, checkpoint: checkpoint(), signal });
-    case 'eutils':
-      if (!config.eutilsEmail) throw new ConfigError('MEDISTILL_EUTILS_EMAIL is required by NCBI policy for the E-utilities source');
-      return createEutilsSource({
-        baseUrl: config.eutilsBaseUrl,
-        apiKey: config.eutilsApiKey,
-        tool: config.eutilsTool,
-        email: config.eutilsEmail,
-        query: config.eutilsQuery,
-        start: config.eutilsStartDate ? new Date(`${config.eutilsStartDate}T00:00:00Z`) : yesterdayUtc(),
-        pollIntervalMs: config.pollIntervalMs,
-        checkpoint: checkpoint(),
-        signal,
-        onEvent: (event) => bus.emit(event),
-      });
+      if (!input) throw new ConfigError('MEDISTILL_INGEST_INPUT is required for the folder source: the folder of *.xml.gz update files');
+      return (signal) => createUpdateFolderSource({ folder: input, pollIntervalMs: config.pollIntervalMs, checkpoint: checkpoint(), signal });
+    case 'eutils': {
+      const email = config.eutilsEmail;
+      if (!email) throw new ConfigError('MEDISTILL_EUTILS_EMAIL is required by NCBI policy for the E-utilities source');
+      return (signal) =>
+        createEutilsSource({
+          baseUrl: config.eutilsBaseUrl,
+          apiKey: config.eutilsApiKey,
+          tool: config.eutilsTool,
+          email,
+          query: config.eutilsQuery,
+          start: config.eutilsStartDate ? new Date(`${config.eutilsStartDate}T00:00:00Z`) : yesterdayUtc(),
+          pollIntervalMs: config.pollIntervalMs,
+          checkpoint: checkpoint(),
+          signal,
+          onEvent: (event) => bus.emit(event),
+        });
+    }
   }
-}
-
-/** Settings the configured source needs, checked before anything connects; one line naming what is missing. */
-function checkSourceSettings(config: ServiceConfig): void {
-  const missing = {
-    files: config.ingestInput ? null : 'MEDISTILL_INGEST_INPUT is required for the files source: a file, folder or glob of PubMed XML',
-    folder: config.ingestInput ? null : 'MEDISTILL_INGEST_INPUT is required for the folder source: the folder of *.xml.gz update files',
-    eutils: config.eutilsEmail ? null : 'MEDISTILL_EUTILS_EMAIL is required by NCBI policy for the E-utilities source',
-  }[config.ingestSource];
-  if (missing) throw new ConfigError(missing);
 }
 
 /** The Kafka form of an ingest output: messages to produce, or a dead letter with the raw text. */
@@ -85,14 +83,14 @@ function toSourceResult(item: PubmedItem, codeVersion: string): SourceResult {
  */
 export async function buildIngestSource(ctx: StageContext): Promise<KafkaSource<PubmedItem>> {
   const { config, instrumentation: bus } = ctx;
-  checkSourceSettings(config);
+  const openSource = sourceOpener(config, bus);
   createIngestMetrics(ctx.registry, bus);
   const kind = config.ingestSource;
   return {
     name: INGEST_STAGE,
     outputTopics: [TOPICS.records],
     async *open(signal): AsyncGenerator<SourceEntry<PubmedItem>> {
-      for await (const entry of openSource(config, signal, bus)) {
+      for await (const entry of openSource(signal)) {
         bus.emit({ type: 'ingest.entry', source: kind, kind: ingestEntryKind(entry.item) });
         yield entry;
       }

@@ -108,6 +108,9 @@ interface Envelope {
  */
 const LISTENERS_PER_RECORD = 4;
 
+/** How often a batch waiting for room heartbeats (the client sends at most one per heartbeat interval). */
+const HEARTBEAT_WHILE_FULL_MS = 1000;
+
 /**
  * Runs a stage as a consumer-group member with at-least-once delivery:
  * - every fetched message enters a bounded in-flight set; at `maxInFlight` the input topic is
@@ -269,12 +272,30 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
     });
   }
 
-  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: BatchContext): Promise<void> {
+  /**
+   * Waits while the gate is full, heartbeating, so the rest of a fetched batch is taken in once
+   * there is room rather than dropped and fetched again (refetching is what made large fetches
+   * slow). False when the batch must be given up: stopping, or a rebalance took the partition.
+   */
+  async function waitForRoom({ isRunning, isStale, heartbeat }: BatchContext): Promise<boolean> {
+    while (gate.paused) {
+      if (!isRunning() || isStale() || lifecycle.stopping) return false;
+      const open = gate.whenOpen();
+      const wake = new AbortController();
+      await Promise.race([open, sleep(clock, HEARTBEAT_WHILE_FULL_MS, wake.signal)]);
+      wake.abort();
+      await heartbeat();
+    }
+    return isRunning() && !isStale() && !lifecycle.stopping;
+  }
+
+  async function eachBatch(context: BatchContext): Promise<void> {
+    const { batch, resolveOffset, heartbeat } = context;
     bus.emit({ type: 'hop.batch', stage: name, size: batch.messages.length });
     for (const message of batch.messages) {
-      // Stop taking messages once the gate is full: the rest stay unresolved, so the consumer
-      // fetches them again after resume, and memory is bounded by maxInFlight, not by fetch size.
-      if (!isRunning() || isStale() || lifecycle.stopping || gate.paused) break;
+      // At the bound the input topic is paused and the batch waits here: memory is bounded by
+      // maxInFlight records plus what one fetch holds (the fetch settings), never by the backlog.
+      if (!(await waitForRoom(context))) break;
       // The fetch position moves on at once; the commit position only when the work is done.
       resolveOffset(message.offset);
       if (!tracker.track(batch.topic, batch.partition, message.offset)) continue;

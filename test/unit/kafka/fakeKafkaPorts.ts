@@ -10,6 +10,8 @@ export interface FakeConsumer extends ConsumerPort {
   joinGroup(assignment: PartitionAssignment): void;
   crashWith(error: unknown, restart: boolean): void;
   readonly commits: CommittableOffset[][];
+  /** Every offset the runner resolved (moved the fetch position past), in order. */
+  readonly resolved: string[];
   readonly paused: boolean;
   readonly pauses: number;
   readonly resumes: number;
@@ -33,6 +35,7 @@ export function createFakeConsumer(): FakeConsumer {
   const joinListeners: ((a: PartitionAssignment) => void)[] = [];
   const crashListeners: ((e: unknown, restart: boolean) => void)[] = [];
   const commits: CommittableOffset[][] = [];
+  const resolvedAll: string[] = [];
   const calls: string[] = [];
   let paused = false;
   let pauses = 0;
@@ -85,7 +88,10 @@ export function createFakeConsumer(): FakeConsumer {
             value: m.value === null ? null : Buffer.from(JSON.stringify(m.value)),
           })),
         },
-        resolveOffset: (offset) => void resolved.push(offset),
+        resolveOffset: (offset) => {
+          resolved.push(offset);
+          resolvedAll.push(offset);
+        },
         heartbeat: async () => undefined,
         isRunning: () => running,
         isStale: () => false,
@@ -99,6 +105,7 @@ export function createFakeConsumer(): FakeConsumer {
       for (const l of crashListeners) l(error, restart);
     },
     commits,
+    resolved: resolvedAll,
     get paused() {
       return paused;
     },

@@ -116,25 +116,42 @@ describe('createStageRunner (fake consumer and producer)', () => {
     expect(consumer.commits.at(-1)).toEqual([{ topic: IN, partition: 0, offset: '6' }]);
   });
 
-  it('pauses at the in-flight bound, leaves the rest of the batch unresolved, and resumes below half of it', async () => {
+  it('pauses at the in-flight bound, holds the rest of the batch, and resumes below half of it', async () => {
     const gates = new Map<string, Promise<void>>();
     const held = Array.from({ length: 10 }, () => deferred());
     held.forEach((d, i) => gates.set(String(i), d.promise));
     const { consumer, runner, events } = await startRunner(passStage(gates), { maxInFlight: 4 });
-    const resolved = await consumer.deliver(IN, 0, messages([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
-    expect(resolved).toEqual(['0', '1', '2', '3']);
+    const delivered = consumer.deliver(IN, 0, messages([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    await settle();
+    expect(consumer.resolved).toEqual(['0', '1', '2', '3']);
     expect(consumer.paused).toBe(true);
     expect(runner.gate.inFlight).toBe(4);
     held[0]?.resolve();
     held[1]?.resolve();
     await settle();
     expect(consumer.paused).toBe(true); // 2 in flight: not yet below resumeBelow (2)
+    expect(consumer.resolved).toHaveLength(4);
     held[2]?.resolve();
     await settle();
-    expect(consumer.paused).toBe(false);
+    // Below the mark: resumed, and the waiting batch goes on until the bound again.
     expect(consumer.resumes).toBe(1);
-    expect(events.filter((e) => e.type === 'hop.paused').map((e) => (e as { paused: boolean }).paused)).toEqual([true, false]);
-    held[3]?.resolve();
+    expect(consumer.resolved).toEqual(['0', '1', '2', '3', '4', '5', '6']);
+    expect(consumer.paused).toBe(true);
+    for (const d of held) d.resolve();
+    expect(await delivered).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(runner.gate.inFlight).toBeLessThanOrEqual(4);
+    const pausedFlags = events.filter((e) => e.type === 'hop.paused').map((e) => (e as { paused: boolean }).paused);
+    expect(pausedFlags.slice(0, 3)).toEqual([true, false, true]);
+  });
+
+  it('gives up a held batch when the runner stops, leaving the rest unresolved for redelivery', async () => {
+    const never = deferred();
+    const { consumer, runner } = await startRunner(passStage(new Map([['0', never.promise], ['1', never.promise]])), { maxInFlight: 2, clock: createInstantClock() });
+    const delivered = consumer.deliver(IN, 0, messages([0, 1, 2, 3]));
+    await settle();
+    const stopped = runner.stop(0);
+    expect(await delivered).toEqual(['0', '1']);
+    await stopped;
   });
 
   it('retries a retriable failure with doubling backoff, then dead-letters it with the reason', async () => {

@@ -3,6 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { batchByCountOrTime } from '../../../services/operators/batchByCountOrTime.ts';
 import { RuntimeConfigError } from '../../../services/errors/medistillErrors.ts';
+import { countingScheduler } from './countingScheduler.ts';
 
 function scheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -53,6 +54,47 @@ describe('batchByCountOrTime', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('ab--------|');
       expectObservable(source.pipe(batchByCountOrTime(3, 4)), '^--!').toBe('---');
+    });
+  });
+
+  it('cancels the pending timer on unsubscription, so it never fires', () => {
+    const testScheduler = scheduler();
+    testScheduler.run(({ cold, expectObservable }) => {
+      const counting = countingScheduler(testScheduler);
+      const source = cold('ab--------|');
+      expectObservable(source.pipe(batchByCountOrTime(3, 4, { scheduler: counting.scheduler })), '^--!').toBe('---');
+      // After the unsubscription at frame 3, before the timer started by a would have fired at frame 4.
+      testScheduler.schedule(() => expect(counting.pending()).toBe(0), 3);
+      testScheduler.schedule(() => expect(counting.fired()).toBe(0), 20);
+    });
+  });
+
+  it('flushes on completion and cancels the timer of the flushed batch', () => {
+    const testScheduler = scheduler();
+    testScheduler.run(({ cold, expectObservable }) => {
+      const counting = countingScheduler(testScheduler);
+      expectObservable(cold('a-|').pipe(batchByCountOrTime(3, 4, { scheduler: counting.scheduler }))).toBe('--(x|)', {
+        x: ['a'],
+      });
+      testScheduler.schedule(() => expect([counting.fired(), counting.pending()]).toEqual([0, 0]), 10);
+    });
+  });
+
+  it('closes a batch by time on the scheduler it is given', () => {
+    const testScheduler = scheduler();
+    testScheduler.run(({ cold, expectObservable }) => {
+      const counting = countingScheduler(testScheduler);
+      expectObservable(cold('a------|').pipe(batchByCountOrTime(3, 2, { scheduler: counting.scheduler }))).toBe(
+        '--x----|',
+        { x: ['a'] },
+      );
+      testScheduler.schedule(() => expect(counting.fired()).toBe(1), 10);
+    });
+  });
+
+  it('completes with no batch on an empty source', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('|').pipe(batchByCountOrTime(3, 4))).toBe('|');
     });
   });
 

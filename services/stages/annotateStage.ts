@@ -27,6 +27,7 @@ export function createAnnotateStage(options: AnnotateStageOptions): StageDefinit
     output: PUBMED_ANNOTATED,
     outcomes: ANNOTATE_OUTCOMES,
     failureReason: 'annotate_error',
+    errors: [],
     dedupKey: (input) => (input.value === null ? null : `${input.key}@${input.value.version}`),
     async process(input, { instrumentation }): Promise<StageResult<AnnotatedRecord, AnnotateOutcome>> {
       if (input.value === null) return passTombstone(input.key);

@@ -1,6 +1,7 @@
 import { QA_JUDGED } from '../contracts/topicContracts.ts';
 import type { RecordJudgement } from '../contracts/topicMessages.ts';
 import type { JudgedItem } from '../model/qaItem.ts';
+import { StorageError } from '../errors/medistillErrors.ts';
 import { stageResult, type StageDefinition } from './stageDefinition.ts';
 
 export const EXPORT_OUTCOMES = ['applied', 'stale', 'deleted'] as const;
@@ -46,6 +47,7 @@ export function createExportStage(options: ExportStageOptions): StageDefinition<
     output: null,
     outcomes: EXPORT_OUTCOMES,
     failureReason: 'export_error',
+    errors: [StorageError],
     dedupKey: () => null,
     async process(input) {
       if (input.value === null) {

@@ -2,6 +2,7 @@ import { PUBMED_ANNOTATED, QA_CANDIDATES } from '../contracts/topicContracts.ts'
 import type { RecordCandidates } from '../contracts/topicMessages.ts';
 import type { Generator } from '../generate/generator.ts';
 import type { AnnotatedRecord } from '../model/annotatedRecord.ts';
+import { LlmError } from '../errors/medistillErrors.ts';
 import { passTombstone, stageResult, type StageDefinition, type StageResult } from './stageDefinition.ts';
 
 export const GENERATE_OUTCOMES = ['candidates', 'no_abstract', 'no_candidates', 'deleted'] as const;
@@ -30,6 +31,7 @@ export function createGenerateStage(options: GenerateStageOptions): StageDefinit
     output: QA_CANDIDATES,
     outcomes: GENERATE_OUTCOMES,
     failureReason: 'generate_error',
+    errors: [LlmError],
     // Each record costs LLM calls; a small in-flight bound keeps a slow LLM from filling memory.
     defaultMaxInFlight: 64,
     dedupKey: (input) =>

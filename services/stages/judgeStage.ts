@@ -4,6 +4,7 @@ import type { RecordCandidates, RecordJudgement } from '../contracts/topicMessag
 import type { Judge } from '../judge/judge.ts';
 import type { JudgedItem } from '../model/qaItem.ts';
 import { boundedMapAsync } from '../operators/boundedMapAsync.ts';
+import { LlmError } from '../errors/medistillErrors.ts';
 import { passTombstone, stageResult, type StageDefinition, type StageResult } from './stageDefinition.ts';
 
 export const JUDGE_OUTCOMES = ['with_items', 'no_accepted_items', 'no_candidates', 'no_abstract', 'deleted'] as const;
@@ -32,6 +33,7 @@ export function createJudgeStage(options: JudgeStageOptions): StageDefinition<Re
     output: QA_JUDGED,
     outcomes: JUDGE_OUTCOMES,
     failureReason: 'judge_error',
+    errors: [LlmError],
     // Each record costs LLM calls; a small in-flight bound keeps a slow LLM from filling memory.
     defaultMaxInFlight: 64,
     dedupKey: (input) =>

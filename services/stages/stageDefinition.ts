@@ -1,4 +1,5 @@
 import type { TopicContract } from '../contracts/topicContracts.ts';
+import type { MedistillError } from '../errors/medistillErrors.ts';
 import type { Instrumentation } from '../instrumentation/instrumentation.ts';
 
 /** One input of a stage: a key and a value (null for a tombstone: a deleted paper), and when it was produced. */
@@ -57,6 +58,11 @@ export interface StageDefinition<I, O, Outcome extends string = string> {
    */
   dedupKey(input: StageInput<I>): string | null;
   process(input: StageInput<I>, context: StageCallContext): Promise<StageResult<O, Outcome>>;
+  /**
+   * The error classes `process` may throw for an input (the failure policy decides for each: retry,
+   * dead-letter or crash); anything else it throws is a bug.
+   */
+  readonly errors: readonly ErrorClass[];
   /** The reason recorded when `process` throws for an input (e.g. "generate_error"). */
   readonly failureReason: string;
   /** Inputs in flight at once when the deployment sets no bound (stages that call an LLM keep fewer). */
@@ -64,6 +70,10 @@ export interface StageDefinition<I, O, Outcome extends string = string> {
   /** Sinks: makes everything processed durable; runtimes call it before committing, and at the end. */
   flush?(): Promise<void>;
 }
+
+/** A class in the error hierarchy. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ErrorClass = abstract new (...args: any[]) => MedistillError;
 
 /** A stage of any types, as the runtimes hold them in a chain. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

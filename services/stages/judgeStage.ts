@@ -18,8 +18,8 @@ export interface JudgeStageOptions {
 
 /**
  * judge: qa.candidates.v1 → qa.judged.v1, one judgement per PMID version. Every candidate of the
- * record is judged (at most `concurrency` at once) and carried with its scores, verdict and reasons;
- * the outcome says whether at least one item was accepted. A record that reached judge without
+ * record is judged (at most `concurrency` at once) and carried, in the order generate gave, with its
+ * scores, verdict and reasons; the outcome says whether at least one item was accepted. A record that reached judge without
  * candidates keeps the outcome generate gave it; a tombstone passes through. A record's candidates
  * are judged once per judge, version and prompt version: a regeneration carries new item ids and
  * is judged again, a redelivery is dropped.
@@ -44,7 +44,7 @@ export function createJudgeStage(options: JudgeStageOptions): StageDefinition<Re
       if (input.value === null) return passTombstone(input.key);
       const candidates = input.value;
       const items = await lastValueFrom(
-        boundedMapAsync(candidates.items, (c) => judge.judge(c, signal), concurrency).pipe(toArray(), defaultIfEmpty([] as JudgedItem[])),
+        boundedMapAsync(candidates.items, (c) => judge.judge(c, signal), concurrency, { ordered: true }).pipe(toArray(), defaultIfEmpty([] as JudgedItem[])),
       );
       instrumentation.emit({ type: 'quality.judged', stage: 'judge', items });
       const judgement: RecordJudgement = { ...candidates, items };

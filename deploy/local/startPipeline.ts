@@ -8,6 +8,7 @@ import { pollUntil } from './pollUntil.ts';
 import { spawnServer, type ServerProcess } from './serverProcess.ts';
 import { ServerStartError, StackError } from './stackErrors.ts';
 import { stopPid } from './stopPid.ts';
+import { ACCEPTED_GLOB } from '../../services/export/exportManifest.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -163,7 +164,7 @@ export interface PipelineOptions {
 export interface RunningPipeline {
   services: PipelineService[];
   exportDir: string;
-  /** Where the export writes the dataset as judgements arrive. */
+  /** The export's accepted-item shards as a glob (`<exportDir>/data/accepted-*.jsonl`), written as judgements arrive. */
   datasetFile: string;
   ingestLogFile: string;
 }
@@ -232,7 +233,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   }
   const produced = /ingest: (produced .*)$/m.exec(await logTail(ingestLogFile, 4_096))?.[1];
   options.print(`ingest    ${input}: ${produced ?? 'done'}  (log ${ingestLogFile})`);
-  return { services, exportDir, datasetFile: join(exportDir, 'dataset.jsonl'), ingestLogFile };
+  return { services, exportDir, datasetFile: join(exportDir, ACCEPTED_GLOB), ingestLogFile };
 }
 
 /**

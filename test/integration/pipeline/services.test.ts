@@ -10,6 +10,7 @@ import { TOPICS, dlqTopic } from '../../../services/contracts/avroSchemas.ts';
 import type { DeadLetterMessage, RecordJudgementMessage, RecordCandidatesMessage } from '../../../services/contracts/topicMessages.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.ts';
 import { readTopic } from '../../support/topicReader.ts';
+import { readExportRows } from '../../../services/export/readExportRows.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer.ts';
 import { simulatedModel } from '../../support/simulatedModel.ts';
 import { scanEntries, writeGeneratedRecords } from './fixtureInputs.ts';
@@ -80,12 +81,7 @@ async function deadLetters(topic: string): Promise<(DeadLetterMessage & { header
 }
 
 async function dataset(): Promise<DatasetRow[]> {
-  try {
-    const text = await readFile(join(work, 'export', 'dataset.jsonl'), 'utf8');
-    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as DatasetRow);
-  } catch {
-    return [];
-  }
+  return readExportRows(join(work, 'export'), 'accepted');
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {

@@ -38,12 +38,12 @@ export const SERVICE_OPTIONS = {
   maxAttempts: { env: 'MEDISTILL_MAX_ATTEMPTS', schema: int(1, 100).default(5), description: 'Attempts of a retriable failure before the message is dead-lettered' },
   fetchMaxBytesPerPartition: {
     env: 'MEDISTILL_FETCH_MAX_BYTES_PER_PARTITION',
-    schema: int(1024, 100 * 1024 * 1024).default(4 * 1024 * 1024),
+    schema: int(1024, 100 * 1024 * 1024).default(2 * 1024 * 1024),
     description: 'Most bytes one fetch takes from a partition; with MEDISTILL_FETCH_MAX_BYTES, what a fetch may hold in memory while the consumer is paused',
   },
   fetchMaxBytes: {
     env: 'MEDISTILL_FETCH_MAX_BYTES',
-    schema: int(1024, 500 * 1024 * 1024).default(20 * 1024 * 1024),
+    schema: int(1024, 500 * 1024 * 1024).default(10 * 1024 * 1024),
     description: 'Most bytes of one fetch response over all partitions of a broker (memory bound of fetching)',
   },
   fetchMaxWaitMs: { env: 'MEDISTILL_FETCH_MAX_WAIT_MS', schema: int(0, 10_000).default(50), description: 'Longest wait of the broker for data before it answers a fetch; also how long a paused consumer sleeps before it fetches again after resume' },
@@ -134,6 +134,11 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = processEnvironment(),
   }
   if (Boolean(c.registryUsername) !== Boolean(c.registryPassword)) {
     throw new ConfigError('set both MEDISTILL_REGISTRY_USERNAME and MEDISTILL_REGISTRY_PASSWORD, or neither');
+  }
+  if (c.fetchMaxBytesPerPartition > c.fetchMaxBytes) {
+    throw new ConfigError(
+      `MEDISTILL_FETCH_MAX_BYTES_PER_PARTITION (${c.fetchMaxBytesPerPartition}) is above MEDISTILL_FETCH_MAX_BYTES (${c.fetchMaxBytes}): raise the second or lower the first`,
+    );
   }
   return Object.freeze(c);
 }

@@ -53,10 +53,15 @@ export interface ValueCodec {
 
 /**
  * How much a consumer fetches at once when the service config says nothing (the service defaults
- * in serviceConfig.ts are the same). kafkajs sleeps maxWaitTimeInMs when every partition is
- * paused, and resume does not wake it: keep that short so a resumed consumer fetches again soon.
+ * in serviceConfig.ts are the same). Memory target: a fetch holds at most maxBytes (10 MiB, one
+ * response per broker) on top of the maxInFlight records, so a service stays where it was (under
+ * 300 MB peak in the benches) whatever the backlog. A batch that meets the in-flight bound waits
+ * rather than being fetched again, so 2 MiB per partition (six partitions fill a response) keeps
+ * the runner supplied; larger fetches only add memory, since the runner, not the fetch, limits
+ * throughput. kafkajs sleeps maxWaitTimeInMs when every partition is paused, and resume does not
+ * wake it: keep that short so a resumed consumer fetches again soon.
  */
-export const DEFAULT_FETCH: FetchSettings = { maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 20 * 1024 * 1024, maxWaitTimeInMs: 50 };
+export const DEFAULT_FETCH: FetchSettings = { maxBytesPerPartition: 2 * 1024 * 1024, maxBytes: 10 * 1024 * 1024, maxWaitTimeInMs: 50 };
 
 /** Settings and collaborators of a stage runner. */
 export interface StageRunnerOptions {

@@ -5,6 +5,7 @@ import { createDedupWindow } from './dedupWindow.ts';
 import { failureReason } from '../failurePolicy.ts';
 import { createInFlightGate } from './inFlightGate.ts';
 import type { KafkaPorts, ProducerPort } from './kafkaPorts.ts';
+import { createKeyOrder } from './keyOrder.ts';
 import { createRunnerLifecycle, drainGate, type KafkaRunner } from './kafkaRunner.ts';
 import { createOutputProducer, type OutputProducer } from './outputProducer.ts';
 import { systemClock, type RuntimeClock } from './runtimeClock.ts';
@@ -92,6 +93,7 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
     resume: () => bus.emit({ type: 'hop.paused', stage: name, paused: false }),
   });
   const lifecycle = createRunnerLifecycle(shutdown);
+  const keyOrder = createKeyOrder();
   const crash = (err: unknown): void => {
     log(`${source.name}: fatal: ${err instanceof Error ? err.message : String(err)}`);
     lifecycle.crash(err);
@@ -134,10 +136,9 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
     bus.emit({ type: 'hop.dead_lettered', stage: name, reason: failureReason(result.error) });
   }
 
-  async function handle(entry: SourceEntry<T>): Promise<void> {
-    const started = clock.now();
+  async function handle(entry: SourceEntry<T>, result: SourceResult, started: number): Promise<void> {
     try {
-      await produce(source.map(entry.item));
+      await produce(result);
       entry.ack();
       bus.emit({ type: 'hop.processed', stage: name, topic: SOURCE_TOPIC_LABEL, seconds: (clock.now() - started) / 1000 });
     } catch (err) {
@@ -159,7 +160,17 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
         bus.emit({ type: 'hop.consumed', stage: name, topic: SOURCE_TOPIC_LABEL });
         gate.enter();
         bus.emit({ type: 'hop.in_flight', stage: name, count: gate.inFlight });
-        void handle(entry);
+        const started = clock.now();
+        let result: SourceResult;
+        try {
+          result = source.map(entry.item);
+        } catch (err) {
+          gate.leave();
+          throw err;
+        }
+        // Items whose outputs share a key are produced one after another, in source order: an
+        // article read before its DeleteCitation must not land after the tombstone.
+        keyOrder.run(result.kind === 'produce' ? (result.outputs[0]?.key ?? null) : null, () => handle(entry, result, started));
         await gate.whenOpen();
       }
     } catch (err) {

@@ -8,6 +8,7 @@ import { decideFailure, failureReason } from '../failurePolicy.ts';
 import { createOutputProducer, type OutputProducer } from './outputProducer.ts';
 import { deadLetterFor } from './deadLetter.ts';
 import type { BatchContext, ConsumedMessage, ConsumerPort, FetchSettings, KafkaPorts, ProducerPort } from './kafkaPorts.ts';
+import { createKeyOrder } from './keyOrder.ts';
 import { createRunnerLifecycle, drainGate, type KafkaRunner } from './kafkaRunner.ts';
 import { every, sleep, systemClock, type RuntimeClock } from './runtimeClock.ts';
 
@@ -159,6 +160,8 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
     },
   });
   const lifecycle = createRunnerLifecycle(shutdown);
+  // handle never rejects (it crashes the runner itself), as keyOrder requires.
+  const keyOrder = createKeyOrder();
 
   const crash = (err: unknown): void => {
     log(`${stage.name}: fatal: ${err instanceof Error ? err.message : String(err)}`);
@@ -260,23 +263,6 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
     }
   }
 
-  /** The last message in flight per key (key chains are as bounded as the gate). */
-  const keyTails = new Map<string, Promise<void>>();
-  function startInKeyOrder(env: Envelope): void {
-    if (env.message.key === null) {
-      void handle(env);
-      return;
-    }
-    const key = `${env.partition}/${env.message.key.toString('latin1')}`;
-    const previous = keyTails.get(key);
-    // handle never rejects: it crashes the runner itself.
-    const run = previous === undefined ? handle(env) : previous.then(() => handle(env));
-    keyTails.set(key, run);
-    void run.then(() => {
-      if (keyTails.get(key) === run) keyTails.delete(key);
-    });
-  }
-
   /**
    * Waits while the gate is full, heartbeating, so the rest of a fetched batch is taken in once
    * there is room rather than dropped and fetched again (refetching is what made large fetches
@@ -310,7 +296,8 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       // The gate bounds what is in flight, so each message starts at once, unless an earlier
       // message with its key is still in flight: then it waits for that one, so the outputs of one
       // key (a paper's versions, its tombstone) leave in offset order.
-      startInKeyOrder({ message, topic: batch.topic, partition: batch.partition });
+      const env = { message, topic: batch.topic, partition: batch.partition };
+      keyOrder.run(message.key === null ? null : `${batch.partition}/${message.key.toString('latin1')}`, () => handle(env));
     }
     await heartbeat();
   }

@@ -21,8 +21,18 @@ function counts(map: Record<string, number | undefined>): string {
   return parts.length ? parts.join(', ') : 'none';
 }
 
+/** What `medistill run` reports: the run's accounting and what the dataset holds at the end. */
+export interface RunSummary extends RunResult {
+  /** Accepted items in the final dataset (after duplicates, revisions and deletions). */
+  exported: number;
+  /** Accepted items dropped because an earlier item asks the same question. */
+  duplicatesDropped: number;
+  /** Items removed by revisions and deletions. */
+  removed: number;
+}
+
 /** The closing summary of a run: every input entry accounted for, then the items. */
-export function formatSummary(result: RunResult, files: { outDir: string; failuresLogged: number }): string {
+export function formatSummary(result: RunSummary, files: { outDir: string; failuresLogged: number; dataset: { accepted: string; rejected: string; card: string } }): string {
   const lines: string[] = [];
   const width = Math.max(...Object.values(OUTCOME_LABELS).map((l) => l.length));
   lines.push(`records: ${result.records} input entries, each accounted for below`);
@@ -40,12 +50,11 @@ export function formatSummary(result: RunResult, files: { outDir: string; failur
   if (Object.keys(result.generateFailures).length) {
     lines.push(`  items not generated: ${counts(result.generateFailures)}`);
   }
-  const removed = result.accepted - result.duplicatesDropped - result.exported;
   lines.push(
-    `dataset: ${result.exported} items in ${files.outDir}/dataset.jsonl` +
+    `dataset: ${result.exported} items in ${files.dataset.accepted}` +
       ` (${result.duplicatesDropped} duplicate questions dropped` +
-      (removed > 0 ? `, ${removed} removed by revisions or deletions` : '') +
-      `), card ${files.outDir}/card.md, rejected items ${files.outDir}/rejected.jsonl`,
+      (result.removed > 0 ? `, ${result.removed} removed by revisions or deletions` : '') +
+      `), card ${files.dataset.card}, rejected items ${files.dataset.rejected}`,
   );
   if (files.failuresLogged > 0) {
     lines.push(`failures: ${files.failuresLogged} entries with their reasons in ${files.outDir}/failures.jsonl`);

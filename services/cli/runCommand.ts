@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../config/packageRoot.ts';
@@ -6,13 +6,17 @@ import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createAnnotateContext } from '../annotate/annotateContext.ts';
 import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
-import { annotateRecord } from '../annotate/annotateRecord.ts';
 import { createFailureLog } from '../runtime/inprocess/failureLog.ts';
-import type { PubmedArticle } from '../model/pubmedRecord.ts';
 import { runPipeline, type RunResult } from '../runtime/inprocess/runPipeline.ts';
-import { createDatasetSink } from '../export/datasetSink.ts';
+import { CARD_FILE, openExportStore, type ExportCheckpoint } from '../export/exportStore.ts';
+import { DATA_DIR, MANIFEST_FILE, STATS_DIR } from '../export/exportManifest.ts';
+import { createInstrumentation } from '../instrumentation/instrumentation.ts';
+import { createAnnotateStage } from '../stages/annotateStage.ts';
+import { createGenerateStage } from '../stages/generateStage.ts';
+import { createJudgeStage } from '../stages/judgeStage.ts';
+import { createExportStage } from '../stages/exportStage.ts';
 import { createProgressReporter } from './progressReporter.ts';
-import { formatSummary } from './formatSummary.ts';
+import { formatSummary, type RunSummary } from './formatSummary.ts';
 import { UsageError } from '../errors/medistillErrors.ts';
 import { positiveInt, wholeNumber } from './numericFlags.ts';
 import { buildBackends, BACKEND_CHOICES, type BackendChoice } from './buildBackends.ts';
@@ -47,7 +51,7 @@ export function bundledMeshPath(): string {
 }
 
 /** `medistill run`: parses its flags, runs the pipeline and prints the closing summary. */
-export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; env: NodeJS.ProcessEnv }): Promise<RunResult> {
+export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; env: NodeJS.ProcessEnv }): Promise<RunSummary> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -96,50 +100,78 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   const vocab = await loadMeshVocabulary(meshPath);
   const annotateCtx = createAnnotateContext(vocab);
   const hierarchyScorer = createHierarchyScorer(vocab);
+  // One event bus for the run: stages and LLM clients report on it, metrics and the summary listen.
+  const bus = createInstrumentation();
   const observed =
     metricsPort === undefined
       ? null
-      : await serveRunMetrics({
-          service: 'run',
-          source: 'files',
-          port: metricsPort,
-          host: config.metricsHost,
-          pricePer1kInput: config.llmPricePer1kInput,
-          pricePer1kOutput: config.llmPricePer1kOutput,
-        });
+      : await serveRunMetrics(
+          {
+            service: 'run',
+            port: metricsPort,
+            host: config.metricsHost,
+            pricePer1kInput: config.llmPricePer1kInput,
+            pricePer1kOutput: config.llmPricePer1kOutput,
+          },
+          bus,
+        );
   if (observed) log(`metrics: serving /metrics on ${config.metricsHost}:${observed.port}`);
   try {
-    const backends = buildBackends({ choice: backend, config, env: io.env, vocab, hierarchyScorer, thresholds, itemsPerRecord, llm: observed ? { onEvent: observed.metrics.onLlmEvent } : undefined });
+    const backends = buildBackends({ choice: backend, config, env: io.env, vocab, hierarchyScorer, thresholds, itemsPerRecord, llm: { onEvent: (e) => bus.emit(e) } });
     log(`input: ${files.length} file(s); mesh: ${vocab.version}; generator: ${backends.generator.name}; judge: ${backends.judge.name}`);
     for (const line of backends.settingsLines) log(`  ${line}`);
 
     await mkdir(outDir, { recursive: true });
+    // A run writes a fresh dataset: what an earlier run left in the folder does not carry over.
+    await clearExport(outDir);
     const failures = createFailureLog(resolve(outDir, 'failures.jsonl'));
-    const sink = createDatasetSink({ outDir, meshVersion: vocab.version });
+    const store = await openExportStore({ outDir, meshVersion: vocab.version });
     const progress = createProgressReporter({ stream: io.stderr });
     let snapshot = { records: 0, accepted: 0, failed: 0, fraction: null as number | null };
     const fileIndex = new Map(files.map((f, i) => [f, i]));
 
-    const stages = { annotate: (r: PubmedArticle) => annotateRecord(r, annotateCtx), generator: backends.generator, judge: backends.judge };
-    const result = await runPipeline({
-      items: observed ? observed.metrics.items(readPubmedInputs(files)) : readPubmedInputs(files),
-      stages: observed ? observed.metrics.stages(stages) : stages,
-      sink,
-      failures: observed ? observed.metrics.failures(failures) : failures,
-      limit,
-      concurrency,
-      onProgress: (p) => {
-        const idx = p.source === null ? undefined : fileIndex.get(p.source);
-        snapshot = { records: p.entries, accepted: p.accepted, failed: p.failed, fraction: idx === undefined ? null : idx / files.length };
-        if (!v.quiet) progress.update(snapshot);
-      },
-    });
+    const stages = [
+      createAnnotateStage({ ctx: annotateCtx }),
+      createGenerateStage({ generator: backends.generator }),
+      createJudgeStage({ judge: backends.judge }),
+      createExportStage({ target: store }),
+    ];
+    let run: RunResult;
+    let exported: ExportCheckpoint;
+    try {
+      run = await runPipeline({
+        items: readPubmedInputs(files),
+        stages,
+        failures,
+        limit,
+        concurrency,
+        instrumentation: bus,
+        onProgress: (p) => {
+          const idx = p.source === null ? undefined : fileIndex.get(p.source);
+          snapshot = { records: p.entries, accepted: p.accepted, failed: p.failed, fraction: idx === undefined ? null : idx / files.length };
+          if (!v.quiet) progress.update(snapshot);
+        },
+      });
+      // The export stage checkpointed at the end of the run; this reads what the dataset holds.
+      exported = await store.checkpoint();
+    } finally {
+      await store.close();
+    }
     if (!v.quiet) progress.finish({ ...snapshot, fraction: 1 });
 
+    const result: RunSummary = { ...run, exported: exported.accepted, duplicatesDropped: exported.duplicates, removed: exported.removed };
     await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
-    io.stdout.write(`${formatSummary(result, { outDir, failuresLogged: failures.count })}\n`);
+    io.stdout.write(`${formatSummary(result, { outDir, failuresLogged: failures.count, dataset: exported.files })}\n`);
     return result;
   } finally {
     await observed?.close(lingerMs);
   }
+}
+
+/** Removes the dataset and the export state an earlier run left in `outDir`. */
+async function clearExport(outDir: string): Promise<void> {
+  for (const name of [DATA_DIR, STATS_DIR, MANIFEST_FILE, CARD_FILE, 'dataset.jsonl', 'rejected.jsonl', 'failures.jsonl', 'summary.json']) {
+    await rm(join(outDir, name), { recursive: true, force: true });
+  }
+  await rm(`${outDir}.state`, { recursive: true, force: true });
 }

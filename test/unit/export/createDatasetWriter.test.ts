@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDatasetWriter } from '../../../services/export/createDatasetWriter.ts';
-import { createDatasetSink } from '../../../services/export/datasetSink.ts';
 import { WriterClosedError } from '../../../services/errors/medistillErrors.ts';
 import { judgedItem } from './judgedItems.ts';
 
@@ -167,18 +166,5 @@ describe('createDatasetWriter', () => {
     const first = await w.close();
     await expect(w.write(judgedItem({ id: 'late' }))).rejects.toBeInstanceOf(WriterClosedError);
     expect(await w.close()).toBe(first);
-  });
-});
-
-describe('createDatasetSink', () => {
-  it('reports accepted and dropped duplicates to the pipeline, applying its keep rule', async () => {
-    const sink = createDatasetSink({ outDir: dir });
-    await sink.write(judgedItem({ id: 'a', pmid: '1', question: 'Q?' }));
-    await sink.write(judgedItem({ id: 'b', pmid: '2', question: 'q?' }));
-    await sink.write(judgedItem({ id: 'c', pmid: '3', question: 'R?' }));
-    const result = await sink.close((pmid) => pmid !== '3');
-    expect(result.accepted).toBe(1);
-    expect(result.duplicatesDropped).toBe(1);
-    expect(readJsonl('dataset.jsonl').map((r) => r.id)).toEqual(['a']);
   });
 });

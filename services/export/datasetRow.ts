@@ -10,7 +10,7 @@ export interface ProvenanceRow {
   model: string | null;
 }
 
-/** One line of dataset.jsonl. */
+/** One line of an accepted-item file (`data/accepted-*.jsonl`). */
 export interface DatasetRow {
   id: string;
   question: string;
@@ -40,7 +40,7 @@ export interface DatasetRow {
   judged_at: string;
 }
 
-/** One line of rejected.jsonl: the row plus why it left the dataset. */
+/** One line of a rejected-item file (`data/rejected-*.jsonl`): the row plus why it left the dataset. */
 export interface RejectedRow extends DatasetRow {
   verdict: 'accept' | 'reject';
   reject_reasons: RejectReason[];
@@ -97,7 +97,7 @@ export function toDatasetRow(item: JudgedItem): DatasetRow {
   return row;
 }
 
-/** The rejected.jsonl form of an item, with its reasons (an accepted duplicate gets reason "duplicate"). */
+/** The rejected-row form of an item, with its reasons (an accepted duplicate gets reason "duplicate"). */
 export function toRejectedRow(item: JudgedItem, duplicateOf?: string): RejectedRow {
   const row: RejectedRow = {
     ...toDatasetRow(item),

@@ -155,7 +155,8 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       bus.emit({ type: 'hop.paused', stage: name, paused: true });
     },
     resume: () => {
-      consumer?.resume(stage.inputTopic);
+      // A drain empties the gate too; the consumer stays paused once stopping.
+      if (!lifecycle.stopping) consumer?.resume(stage.inputTopic);
       bus.emit({ type: 'hop.paused', stage: name, paused: false });
     },
   });

@@ -12,7 +12,8 @@ import { createAnnotateStage } from '../stages/annotateStage.ts';
 import { createGenerateStage } from '../stages/generateStage.ts';
 import { createJudgeStage } from '../stages/judgeStage.ts';
 import { kafkaStageOf } from '../runtime/kafka/kafkaStageOf.ts';
-import { createExportKafkaStage } from '../export/exportKafkaStage.ts';
+import { openExportStore, type ExportCheckpoint } from '../export/exportStore.ts';
+import { createExportStage } from '../stages/exportStage.ts';
 import { DEFAULT_THRESHOLDS } from '../judge/verdict.ts';
 import { createLlmRateLimiter } from '../llm/llmRateLimiter.ts';
 import { createAimdConcurrency } from '../llm/aimdConcurrency.ts';
@@ -86,8 +87,14 @@ export async function buildStage(name: StageServiceName, ctx: StageContext): Pro
       const backends = await buildServiceBackends(name, ctx);
       return asKafka(createJudgeStage({ judge: backends.judge }));
     }
-    case 'export':
-      return createExportKafkaStage({ outDir: ctx.config.exportDir, log: ctx.log });
+    case 'export': {
+      const store = await openExportStore({ outDir: ctx.config.exportDir });
+      const restored = await store.checkpoint();
+      ctx.log(`export: ${restored.papers} papers restored from ${ctx.config.exportDir.replace(/\/+$/, '')}.state`);
+      const onCheckpoint = (c: ExportCheckpoint): void =>
+        ctx.log(`export: ${c.papers} papers, ${c.accepted} accepted items in ${c.files.accepted} (${c.shardsWritten} of ${c.shards} shards written)`);
+      return asKafka(createExportStage({ target: store, onCheckpoint }));
+    }
   }
 }
 

@@ -18,18 +18,20 @@ export interface ExportEntry {
 }
 
 /** Where the export keeps papers and writes the dataset (the export store). */
-export interface ExportTarget {
+export interface ExportTarget<C = unknown> {
   /** Keeps the entry unless one at least as new is held or the paper was deleted; false when ignored. */
   apply(entry: ExportEntry): Promise<boolean> | boolean;
   /** A deleted paper's items leave the dataset for good. */
   delete(pmid: string): Promise<void> | void;
   readonly dirty: boolean;
   /** Makes what was applied durable and brings the dataset folder up to date. */
-  checkpoint(): Promise<unknown>;
+  checkpoint(): Promise<C>;
 }
 
-export interface ExportStageOptions {
-  target: ExportTarget;
+export interface ExportStageOptions<C> {
+  target: ExportTarget<C>;
+  /** Told what each checkpoint wrote (the services log it). */
+  onCheckpoint?: (checkpoint: C) => void;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface ExportStageOptions {
  * judgement twice changes nothing, which makes redelivery harmless. `flush` checkpoints the store;
  * the Kafka runtime calls it before committing offsets, the in-process runtime at the end.
  */
-export function createExportStage(options: ExportStageOptions): StageDefinition<RecordJudgement, never, ExportOutcome> {
+export function createExportStage<C>(options: ExportStageOptions<C>): StageDefinition<RecordJudgement, never, ExportOutcome> {
   const { target } = options;
   return {
     name: 'export',
@@ -59,7 +61,9 @@ export function createExportStage(options: ExportStageOptions): StageDefinition<
       return stageResult(applied ? 'applied' : 'stale');
     },
     async flush() {
-      if (target.dirty) await target.checkpoint();
+      if (!target.dirty) return;
+      const checkpoint = await target.checkpoint();
+      options.onCheckpoint?.(checkpoint);
     },
   };
 }

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { runCli } from '../support/runCli.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../support/openaiTestServer.ts';
 import { simulatedModel } from '../support/simulatedModel.ts';
+import { readExportRows } from '../../services/export/readExportRows.ts';
 
 const SAMPLES = new URL('../../samples/', import.meta.url).pathname;
 const PUBMED = join(SAMPLES, 'pubmed');
@@ -66,7 +67,7 @@ describe('medistill run on the bundled sample (rule-based, no key)', () => {
     expect(outcomeSum).toBe(entries);
     expect(res.stdout).toContain(`records: ${entries} input entries`);
 
-    const rows = await jsonl<Row>(join(out, 'dataset.jsonl'));
+    const rows = (await readExportRows(out, 'accepted')) as unknown as Row[];
     expect(rows.length).toBe(summary.exported);
     expect(rows.length).toBeGreaterThan(20);
     expect(new Set(rows.map((r) => r.type))).toEqual(new Set(['open', 'yes_no_maybe', 'multiple_choice']));
@@ -85,6 +86,13 @@ describe('medistill run on the bundled sample (rule-based, no key)', () => {
 
     const card = await readFile(join(out, 'card.md'), 'utf8');
     expect(card).toContain(`| accepted | ${rows.length} |`);
+
+    // A second run into the same folder writes a fresh dataset, not one merged with the first.
+    const again = await runCli(['run', '--input', join(PUBMED, 'pubmed-sample-01.xml'), '--mesh', MESH, '--out', out]);
+    expect(again.code).toBe(0);
+    const second = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(second.exported).toBeLessThan(summary.exported);
+    expect((await readExportRows(out, 'accepted')).length).toBe(second.exported);
   });
 
   it('annotate writes one line per record with MeSH terms from NLM and from the dictionary', async () => {
@@ -117,7 +125,7 @@ describe('medistill run with an LLM (OpenAI-compatible test server)', () => {
     expect(res.code).toBe(0);
     expect(res.stdout + res.stderr).not.toContain(KEY);
     expect(res.stderr).toContain('apiKey=***');
-    const rows = await jsonl<Row>(join(out, 'dataset.jsonl'));
+    const rows = (await readExportRows(out, 'accepted')) as unknown as Row[];
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.generator.backend === 'llm' && r.generator.model === 'sim-1')).toBe(true);
     const chats = server.chatRequests();

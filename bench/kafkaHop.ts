@@ -138,6 +138,18 @@ async function procMemoryKb(pid: number): Promise<{ rss: number; peak: number } 
   }
 }
 
+/** CPU seconds (user + system) a process used so far, from /proc (clock ticks of 1/100 s on Linux). */
+async function procCpuSeconds(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /**
  * A consumer group member that hands every message of `topic` to the run expecting its key (the
  * key is the record's index); messages of no current run are ignored.
@@ -392,7 +404,9 @@ async function main(): Promise<void> {
     await hop(10_000_000, WARMUP, { kind: 'burst' });
     await pass(10_000_000, WARMUP, { kind: 'burst' });
     const rawBurst = await raw(20_000_000, RECORDS, { kind: 'burst' });
+    const passCpuBefore = await procCpuSeconds(passThrough.pid);
     const passBurst = await pass(20_000_000, RECORDS, { kind: 'burst' });
+    const passCpuMsPerRecord = ((await procCpuSeconds(passThrough.pid)) - passCpuBefore) * 1000 / RECORDS;
     const hopBurst = await hop(20_000_000, RECORDS, { kind: 'burst' });
     const rate = { kind: 'rate', perSecond: RATE_PER_SECOND } as const;
     const rawRate = await raw(30_000_000, RATE_PER_SECOND * RATE_SECONDS, rate);
@@ -420,6 +434,7 @@ async function main(): Promise<void> {
       row(`one hop at ${RATE_PER_SECOND.toLocaleString('en-US')} msg/s for ${RATE_SECONDS} s (offered ${Math.round(hopRate.offeredPerSecond)}/s)`, hopRate),
       '',
       `- pass-through hop / raw throughput: **${(passRatio * 100).toFixed(0)} %** (design target ≥ 70 %, which is about this row: the transport, Avro + registry + runner): ${passRatio >= 0.7 ? 'met' : 'NOT met'}`,
+      `- pass-through service CPU per record in the burst: **${passCpuMsPerRecord.toFixed(3)} ms** (user + system; less sensitive to other load on the machine than records/s)`,
       `- annotate hop / raw throughput: **${(ratio * 100).toFixed(0)} %** (transport plus the annotate work, which has the service's one core to itself at best)`,
       `- p99 at ${RATE_PER_SECOND.toLocaleString('en-US')} msg/s (target < 50 ms for a hop): raw **${rawP99.toFixed(0)} ms**, pass-through hop **${passP99.toFixed(0)} ms** (${passP99 < 50 ? 'met' : 'NOT met'}), annotate hop **${hopP99.toFixed(0)} ms** (${hopP99 < 50 ? 'met' : 'NOT met'})`,
       `- latencies as fast as possible include the time records wait behind the backlog the producer builds; the fixed-rate rows are the service latency`,

@@ -295,6 +295,34 @@ describe('createStageRunner (fake consumer and producer)', () => {
     expect(warnings).not.toContain('MaxListenersExceededWarning');
   });
 
+  it('lets every record in flight listen on the abort signal (64 LLM calls) without a MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    const release = deferred();
+    let listening = 0;
+    const stage = passStage(new Map(), {
+      async process(input, signal) {
+        const onAbort = (): void => undefined;
+        signal.addEventListener('abort', onAbort);
+        listening++;
+        await release.promise;
+        signal.removeEventListener('abort', onAbort);
+        return [{ topic: OUT, key: input.key, value: input.value }];
+      },
+    });
+    const { consumer, producer } = await startRunner(stage, { maxInFlight: 64 });
+    void consumer.deliver(IN, 0, messages(Array.from({ length: 64 }, (_, i) => i)));
+    await settle();
+    expect(listening).toBe(64);
+    release.resolve();
+    await settle();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(outputs(producer)).toHaveLength(64);
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('tells a bad setting at construction, naming it', () => {
     const consumer = createFakeConsumer();
     const producer = createFakeProducer();

@@ -2,18 +2,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import type { JudgedItem } from '../services/model/qaItem.ts';
+import type { PaperEntry } from '../services/export/paperEntry.ts';
 import { createDatasetWriter, type DatasetSummary } from '../services/export/createDatasetWriter.ts';
-
-/** The newest judgement of one paper, as the export keeps it. */
-export interface PaperEntry {
-  pmid: string;
-  pmidVersion: number;
-  /** When the judgement was produced (ms since epoch): a regeneration replaces an older one. */
-  producedAt: number;
-  meshVersion: string;
-  items: JudgedItem[];
-}
 
 /**
  * The export's state: the newest judgement of every paper (higher PMID version first, then the

@@ -170,7 +170,8 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
 
 /** Removes the dataset and the export state an earlier run left in `outDir`. */
 async function clearExport(outDir: string): Promise<void> {
-  for (const name of [DATA_DIR, STATS_DIR, MANIFEST_FILE, CARD_FILE, 'dataset.jsonl', 'rejected.jsonl', 'failures.jsonl', 'summary.json']) {
+  // The single-file layout of earlier versions goes at the store's first checkpoint.
+  for (const name of [DATA_DIR, STATS_DIR, MANIFEST_FILE, CARD_FILE, 'failures.jsonl', 'summary.json']) {
     await rm(join(outDir, name), { recursive: true, force: true });
   }
   await rm(`${outDir}.state`, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { QA_JUDGED } from '../contracts/topicContracts.ts';
 import type { RecordJudgement } from '../contracts/topicMessages.ts';
-import type { JudgedItem } from '../model/qaItem.ts';
+import type { PaperEntry } from '../export/paperEntry.ts';
 import { StorageError } from '../errors/medistillErrors.ts';
 import { stageResult, type StageDefinition } from './stageDefinition.ts';
 
@@ -8,14 +8,7 @@ export const EXPORT_OUTCOMES = ['applied', 'stale', 'deleted'] as const;
 export type ExportOutcome = (typeof EXPORT_OUTCOMES)[number];
 
 /** The newest judgement of one paper, as the export keeps it. */
-export interface ExportEntry {
-  pmid: string;
-  pmidVersion: number;
-  /** When the judgement was produced (ms since epoch): a regeneration replaces an older one. */
-  producedAt: number;
-  meshVersion: string;
-  items: JudgedItem[];
-}
+export type ExportEntry = PaperEntry;
 
 /** Where the export keeps papers and writes the dataset (the export store). */
 export interface ExportTarget<C = unknown> {

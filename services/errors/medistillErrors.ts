@@ -306,6 +306,25 @@ export class LlmProtocolError extends LlmError {
   }
 }
 
+/** Why a request sent through the Batch API came back without a usable result. */
+export type LlmBatchFailure = 'failed' | 'expired' | 'cancelled' | 'missing' | 'line_error';
+
+/**
+ * A request sent through the Batch API got no result: its batch failed validation, expired or was
+ * cancelled before it ran, or its line came back as an error, after the allowed resubmissions.
+ * Retriable except when the batch was cancelled: someone chose to stop paying for it.
+ */
+export class LlmBatchError extends LlmError {
+  readonly kind: LlmBatchFailure;
+  /** HTTP status of the line's response, when it had one. */
+  readonly status: number | null;
+  constructor(message: string, options: { kind: LlmBatchFailure; status?: number | null; cause?: unknown }) {
+    super(message, { retriable: options.kind !== 'cancelled' && !(options.status !== undefined && options.status !== null && options.status < 500 && options.status !== 429 && options.status !== 408), cause: options.cause });
+    this.kind = options.kind;
+    this.status = options.status ?? null;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // NCBI E-utilities
 

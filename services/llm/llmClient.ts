@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { z } from 'zod';
 import { describeLlmConfig, parseLlmConfig, redactUrl, type LlmConfig, type LlmConfigInput } from './llmConfig.ts';
 import { LlmAbortedError, LlmBadOutputError, LlmProtocolError, LlmRequestError, LlmUnavailableError } from '../errors/medistillErrors.ts';
-import type { LlmEvent, LlmEventListener } from './llmEvents.ts';
+import type { LlmEvent, LlmEventListener, LlmMode } from './llmEvents.ts';
 import { parseJsonContent } from './parseJsonContent.ts';
 import { decideFailure, retryDelay, type FailureDecision } from './retryPolicy.ts';
 
@@ -46,11 +46,40 @@ export interface LlmClient {
   describe(): string;
 }
 
+/** The body of one chat-completions request, exactly as sent online or written as a Batch API line. */
+export interface CompletionRequestBody {
+  model: string;
+  messages: { role: LlmMessage['role']; content: string }[];
+  temperature: number;
+  max_tokens: number;
+  response_format?: { type: 'json_object' };
+}
+
+/** A completion obtained some other way than one HTTP request (a Batch API output line). */
+export interface SentCompletion {
+  content: string;
+  model?: string;
+  finishReason?: string | null;
+  usage: LlmUsage;
+}
+
+/** Sends one completion request by other means; its errors are the caller's (LlmBatchError...). */
+export type CompletionSender = (body: CompletionRequestBody, context: { purpose: string; signal?: AbortSignal }) => Promise<SentCompletion>;
+
 /** Hooks and test seams that are not configuration. */
 export interface LlmClientOptions {
   onEvent?: LlmEventListener;
   /** Source of jitter in [0, 1); Math.random by default. */
   random?: () => number;
+  /** Name of the configured endpoint, carried by events for per-endpoint metrics (never the URL or key). */
+  endpoint?: string;
+  /** Prices per 1,000 tokens of the endpoint: each request's estimated cost goes into its event. */
+  prices?: { input: number; output: number };
+  /**
+   * Replaces the HTTP request of every completion, the repair included (batch mode sends it as a line of
+   * a Batch API file); validation, repair and events are the same as online. Retries are the sender's.
+   */
+  send?: CompletionSender;
 }
 
 /** Longest bad answer sent back in a repair request. */
@@ -115,6 +144,22 @@ export function createLlmClient(input: LlmConfigInput, options: LlmClientOptions
   const scrub = (text: string): string =>
     config.apiKey.length >= 6 ? text.split(config.apiKey).join('***') : text;
 
+  const mode: LlmMode = options.send ? 'batch' : 'online';
+  const tagged = (promptTokens: number, completionTokens: number): { endpoint?: string; mode: LlmMode; cost?: number } => ({
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    mode,
+    ...(options.prices === undefined
+      ? {}
+      : { cost: (promptTokens / 1000) * options.prices.input + (completionTokens / 1000) * options.prices.output }),
+  });
+  const bodyOf = (messages: readonly LlmMessage[]): CompletionRequestBody => ({
+    model: config.model,
+    messages: messages.map((m) => ({ role: m.role, content: m.content })),
+    temperature: config.temperature,
+    max_tokens: config.maxTokens,
+    ...(config.jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
+  });
+
   const emit = (event: LlmEvent): void => {
     if (!options.onEvent) return;
     try {
@@ -132,18 +177,7 @@ export function createLlmClient(input: LlmConfigInput, options: LlmClientOptions
     emit({ type: 'llm.request_start', purpose: state.purpose, model: config.model, attempt });
     let status: number | null = null;
     try {
-      const response = await openai.chat.completions
-        .create(
-          {
-            model: config.model,
-            messages: messages.map((m) => ({ role: m.role, content: m.content })),
-            temperature: config.temperature,
-            max_tokens: config.maxTokens,
-            ...(config.jsonMode ? { response_format: { type: 'json_object' as const } } : {}),
-          },
-          { signal, maxRetries: 0, timeout: config.timeoutMs },
-        )
-        .asResponse();
+      const response = await openai.chat.completions.create(bodyOf(messages), { signal, maxRetries: 0, timeout: config.timeoutMs }).asResponse();
       status = response.status;
       const completion = await readCompletion(response);
       const usage = completion.usage;
@@ -158,6 +192,7 @@ export function createLlmClient(input: LlmConfigInput, options: LlmClientOptions
         outcome: 'ok',
         latencyMs: performance.now() - started,
         ...usage,
+        ...tagged(usage.promptTokens, usage.completionTokens),
       });
       return completion;
     } catch (error) {
@@ -176,6 +211,7 @@ export function createLlmClient(input: LlmConfigInput, options: LlmClientOptions
         latencyMs: performance.now() - started,
         promptTokens: 0,
         completionTokens: 0,
+        ...tagged(0, 0),
       });
       if (decided === null) throw error;
       throw new AttemptFailed(decided, error);
@@ -214,8 +250,36 @@ export function createLlmClient(input: LlmConfigInput, options: LlmClientOptions
     };
   }
 
+  /** One completion through the sender (batch mode): one attempt, its failures are the sender's to explain. */
+  async function completeVia(send: CompletionSender, messages: readonly LlmMessage[], state: CallState): Promise<Completion> {
+    const attempt = ++state.attempts;
+    const started = performance.now();
+    emit({ type: 'llm.request_start', purpose: state.purpose, model: config.model, attempt });
+    let sent: SentCompletion;
+    try {
+      sent = await send(bodyOf(messages), { purpose: state.purpose, ...(state.signal ? { signal: state.signal } : {}) });
+    } catch (error) {
+      const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : null;
+      emit({
+        type: 'llm.request_end', purpose: state.purpose, model: config.model, attempt, status,
+        outcome: state.signal?.aborted ? 'aborted' : 'rejected', latencyMs: performance.now() - started, promptTokens: 0, completionTokens: 0, ...tagged(0, 0),
+      });
+      if (state.signal?.aborted) throw new LlmAbortedError(undefined, { cause: error });
+      throw error;
+    }
+    const usage = { promptTokens: Math.max(0, sent.usage.promptTokens || 0), completionTokens: Math.max(0, sent.usage.completionTokens || 0) };
+    state.usage.promptTokens += usage.promptTokens;
+    state.usage.completionTokens += usage.completionTokens;
+    emit({
+      type: 'llm.request_end', purpose: state.purpose, model: config.model, attempt, status: 200, outcome: 'ok',
+      latencyMs: performance.now() - started, ...usage, ...tagged(usage.promptTokens, usage.completionTokens),
+    });
+    return { content: sent.content, model: sent.model ?? config.model, finishReason: sent.finishReason ?? null };
+  }
+
   /** One completion with transport retries: up to 1 + maxRetries attempts. */
   async function complete(messages: readonly LlmMessage[], state: CallState): Promise<Completion> {
+    if (options.send) return completeVia(options.send, messages, state);
     let last: AttemptFailed | undefined;
     for (let retry = 0; retry <= config.maxRetries; retry++) {
       if (retry > 0 && last) {

@@ -82,7 +82,8 @@ export function createLlmMetrics(registry: Registry, options: LlmMetricsOptions)
         const output = Math.max(0, event.completionTokens || 0);
         if (input > 0) tokens.inc({ service, type: 'input' }, input);
         if (output > 0) tokens.inc({ service, type: 'output' }, output);
-        const spent = (input / 1000) * options.pricePer1kInput + (output / 1000) * options.pricePer1kOutput;
+        // An endpoint of the list prices its own requests (online or batch); otherwise the service's prices apply.
+        const spent = event.cost ?? (input / 1000) * options.pricePer1kInput + (output / 1000) * options.pricePer1kOutput;
         if (spent > 0) cost.inc({ service }, spent);
         return;
       }
@@ -95,7 +96,7 @@ export function createLlmMetrics(registry: Registry, options: LlmMetricsOptions)
       case 'llm.bad_output':
         outputProblems.inc({ service, outcome: 'rejected' });
         return;
-      case 'llm.request_start':
+      default:
         return;
     }
   }

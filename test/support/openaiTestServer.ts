@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createBatchApi, type BatchLineResult, type BatchPlan, type StoredBatch } from './openaiBatchApi.ts';
+
+export type { BatchPlan, StoredBatch } from './openaiBatchApi.ts';
 
 /** What the server does with one chat-completions request. */
 export type Behaviour =
@@ -56,6 +59,8 @@ export interface OpenAiTestServerOptions {
   maxBodyBytes?: number;
   /** Most requests kept in `requests`; the oldest are dropped beyond it. Default 10 000. */
   maxRecorded?: number;
+  /** Time from creating a batch to running its lines (the files and batches API). Default 20 ms. */
+  batchProcessDelayMs?: number;
 }
 
 /** A running scripted OpenAI-compatible server. */
@@ -72,7 +77,13 @@ export interface OpenAiTestServer {
   setResponder(responder: Responder): void;
   /** True when the request carried `Authorization: Bearer <key>`. */
   sentKey(request: RecordedRequest, key: string): boolean;
-  /** Forgets recorded requests and queued behaviours. */
+  /** Queues plans for the next batches created (expire, cancel, fail, stall, extra or dropped lines). */
+  enqueueBatchPlan(...plans: BatchPlan[]): void;
+  /** Every batch created, oldest first. */
+  batches(): StoredBatch[];
+  /** Every batch line the server ran (one per request it answered through the Batch API). */
+  batchLinesRun(): { batchId: string; customId: string; body: unknown }[];
+  /** Forgets recorded requests, queued behaviours, files and batches. */
   reset(): void;
   /** Stops listening and drops every open connection, hanging ones included. */
   close(): Promise<void>;
@@ -133,6 +144,38 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
   const requests: RecordedRequest[] = [];
   const windowStarts: number[] = [];
   let sequence = 0;
+  const batchApi = createBatchApi({ runLine, processDelayMs: options.batchProcessDelayMs ?? 20 });
+
+  /** A batch line is decided like a chat request: the one-shot queue first, then the responder. */
+  async function runLine(rawBody: unknown): Promise<BatchLineResult> {
+    const body = (rawBody !== null && typeof rawBody === 'object' ? rawBody : {}) as ChatRequestBody;
+    const record: RecordedRequest = { method: 'POST', path: '/v1/batches#line', headers: {}, authorizationSha256: null, body, receivedAt: Date.now() };
+    const next = queue.shift() ?? (await responder(body, record));
+    const b: Behaviour = typeof next === 'string' ? { kind: 'reply', content: next } : next;
+    switch (b.kind) {
+      case 'reply':
+        return { status: 200, body: completionOf(b, body) };
+      case 'rate_limit':
+        return { status: 429, body: { error: { message: b.message ?? 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } } };
+      case 'status':
+        return { status: b.status, body: { error: { message: b.message ?? `status ${b.status}`, type: b.status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: null } } };
+      default:
+        return { status: 500, body: { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } } };
+    }
+  }
+
+  function completionOf(b: Extract<Behaviour, { kind: 'reply' }>, body: ChatRequestBody): unknown {
+    const promptChars = (body.messages ?? []).reduce((n, m) => n + String(m.content).length, 0);
+    const usage = b.usage ?? { promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(b.content.length / 4) };
+    return {
+      id: `chatcmpl-test-${++sequence}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model ?? models[0] ?? 'test-model',
+      choices: [{ index: 0, message: { role: 'assistant', content: b.content }, finish_reason: b.finishReason ?? 'stop' }],
+      usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens },
+    };
+  }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -162,6 +205,7 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
         data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'medistill-test' })),
       });
     }
+    if (await batchApi.handle(record.method, path, raw, req.headers['content-type'] ?? '', res)) return;
     if (record.method !== 'POST' || path !== '/v1/chat/completions') {
       return sendError(res, 404, `no route for ${record.method} ${path}`, 'invalid_request_error');
     }
@@ -189,20 +233,7 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       case 'reply': {
         if (b.delayMs) await waitOrClose(b.delayMs, req);
         if (res.destroyed) return;
-        const promptChars = (body.messages ?? []).reduce((n, m) => n + String(m.content).length, 0);
-        const usage = b.usage ?? { promptTokens: Math.ceil(promptChars / 4), completionTokens: Math.ceil(b.content.length / 4) };
-        return sendJson(res, 200, {
-          id: `chatcmpl-test-${++sequence}`,
-          object: 'chat.completion',
-          created: Math.floor(Date.now() / 1000),
-          model: body.model ?? models[0] ?? 'test-model',
-          choices: [{ index: 0, message: { role: 'assistant', content: b.content }, finish_reason: b.finishReason ?? 'stop' }],
-          usage: {
-            prompt_tokens: usage.promptTokens,
-            completion_tokens: usage.completionTokens,
-            total_tokens: usage.promptTokens + usage.completionTokens,
-          },
-        });
+        return sendJson(res, 200, completionOf(b, body));
       }
       case 'rate_limit':
         return sendRateLimited(res, b.retryAfterSeconds, b.message ?? 'Rate limit reached for requests');
@@ -239,13 +270,18 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       responder = fn;
     },
     sentKey: (request, key) => request.authorizationSha256 === fingerprint(`Bearer ${key}`),
+    enqueueBatchPlan: (...plans) => batchApi.enqueuePlan(...plans),
+    batches: () => batchApi.batches(),
+    batchLinesRun: () => batchApi.linesRun(),
     reset: () => {
+      batchApi.reset();
       requests.length = 0;
       queue.length = 0;
       windowStarts.length = 0;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        batchApi.close();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),

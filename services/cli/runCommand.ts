@@ -27,7 +27,7 @@ import { MAX_LINGER_MS, serveRunMetrics } from '../metrics/serveRunMetrics.ts';
 export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--input ...] [--mesh <desc.xml[.gz]>] [--out <dir>]
                      [--limit N] [--concurrency N] [--backend auto|rule-based|llm]
                      [--items-per-record N] [--threshold criterion=value,...] [--quiet]
-                     [--metrics-port N [--linger-ms N]]
+                     [--llm-mode online|batch] [--metrics-port N [--linger-ms N]]
 
 Runs the whole chain in one process: ingest, annotate, generate, judge, export.
   --input              PubMed XML (.xml or .xml.gz): a file, a folder or a glob; repeatable
@@ -35,15 +35,18 @@ Runs the whole chain in one process: ingest, annotate, generate, judge, export.
   --out                output folder (default out/); writes dataset.jsonl, rejected.jsonl, card.md,
                        summary.json and failures.jsonl
   --limit              stop after N input entries
-  --concurrency        records in flight (default 4)
+  --concurrency        records in flight (default 4; in batch mode MEDISTILL_LLM_BATCH_MAX_REQUESTS)
   --backend            auto (default: llm when MEDISTILL_LLM_BASE_URL is set, else rule-based)
   --items-per-record   candidates asked per record (default 3)
   --threshold          minimum judge scores, e.g. grounded=0.7,hierarchy=0.2
+  --llm-mode           online (default) or batch: LLM calls gathered into OpenAI Batch API files
+                       (half price at OpenAI, results within 24 h); MEDISTILL_LLM_MODE by default
   --metrics-port       serve Prometheus /metrics on this port while the run goes on (0: any free port)
   --linger-ms          keep serving metrics this long after the run, for a last scrape (default 0)
 LLM settings come from the environment: MEDISTILL_LLM_BASE_URL, MEDISTILL_LLM_API_KEY (or
 OPENAI_API_KEY), MEDISTILL_LLM_MODEL, MEDISTILL_JUDGE_MODEL, MEDISTILL_LLM_TIMEOUT_MS,
-MEDISTILL_LLM_MAX_RETRIES.`;
+MEDISTILL_LLM_MAX_RETRIES; several endpoints from MEDISTILL_LLM_ENDPOINTS; batch mode from
+MEDISTILL_LLM_BATCH_* (see the README).`;
 
 /** The bundled MeSH subset used when --mesh is not given. */
 export function bundledMeshPath(): string {
@@ -68,6 +71,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
         quiet: { type: 'boolean', default: false },
         'metrics-port': { type: 'string' },
         'linger-ms': { type: 'string' },
+        'llm-mode': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
@@ -82,7 +86,8 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
     throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${v.backend}"`);
   }
   const limit = v.limit === undefined ? undefined : positiveInt('limit', v.limit, 1);
-  const concurrency = positiveInt('concurrency', v.concurrency, 4);
+  const llmMode = v['llm-mode'];
+  if (llmMode !== undefined && llmMode !== 'online' && llmMode !== 'batch') throw new UsageError(`--llm-mode must be online or batch, got "${llmMode}"`);
   const itemsPerRecord = positiveInt('items-per-record', v['items-per-record'], 3);
   const thresholds = parseThresholds(v.threshold ?? []);
   const metricsPort = v['metrics-port'] === undefined ? undefined : wholeNumber('metrics-port', v['metrics-port'], 65_535);
@@ -93,7 +98,9 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   };
 
   // Fail fast on settings and inputs before loading anything heavy.
-  const config = loadServiceConfig(io.env);
+  const config = loadServiceConfig(io.env, { llmMode });
+  // A record in batch mode waits for its batch: keep a whole batch file of records in flight.
+  const concurrency = positiveInt('concurrency', v.concurrency, config.llmMode === 'batch' && backend !== 'rule-based' ? config.llmBatchMaxRequests : 4);
   const files = await resolveInputFiles(v.input);
   const meshPath = v.mesh ?? bundledMeshPath();
   if (!v.mesh) log(`mesh: no --mesh given, using the bundled MeSH subset (${meshPath})`);
@@ -155,6 +162,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
       // The export stage checkpointed at the end of the run; this reads what the dataset holds.
       exported = await store.checkpoint();
     } finally {
+      await backends.close();
       await store.close();
     }
     if (!v.quiet) progress.finish({ ...snapshot, fraction: 1 });

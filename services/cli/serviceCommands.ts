@@ -20,6 +20,8 @@ import { createAimdConcurrency } from '../llm/aimdConcurrency.ts';
 import { createLlmCallGate, type LlmCallGate } from '../llm/llmCallGate.ts';
 import type { LlmEvent } from '../llm/llmEvents.ts';
 import { createLlmMetrics } from '../metrics/llmMetrics.ts';
+import { createLlmEndpointMetrics } from '../metrics/llmEndpointMetrics.ts';
+import type { LlmCallGateEvent } from '../llm/llmCallGate.ts';
 import { subscribeQualityMetrics } from '../metrics/qualityMetrics.ts';
 import { buildBackends } from './buildBackends.ts';
 import { bundledMeshPath } from './runCommand.ts';
@@ -38,9 +40,11 @@ async function loadVocab(ctx: StageContext) {
  * The LLM gate of a service: requests and tokens per minute, and a concurrency limit that halves
  * when the server says 429 (seen through the client's retry events) and grows back slowly.
  */
-function buildLlmGate(name: StageServiceName, ctx: StageContext): { gate: LlmCallGate; onEvent: (e: LlmEvent) => void } {
+function buildLlmGate(name: StageServiceName, ctx: StageContext): { gate: LlmCallGate; onEvent: (e: LlmEvent) => void; onGateEvent: (e: LlmCallGateEvent) => void } {
   const { config, instrumentation: bus } = ctx;
   const metrics = createLlmMetrics(ctx.registry, { service: name, pricePer1kInput: config.llmPricePer1kInput, pricePer1kOutput: config.llmPricePer1kOutput });
+  const endpointMetrics = createLlmEndpointMetrics(ctx.registry, name);
+  bus.on('llm.*', (e) => endpointMetrics.onLlmEvent(e as LlmEvent));
   const concurrency = createAimdConcurrency({ maxLimit: config.llmMaxConcurrency });
   metrics.watchConcurrency(() => concurrency.limit);
   const rateLimiter = createLlmRateLimiter({ requestsPerMinute: config.llmRequestsPerMinute, tokensPerMinute: config.llmTokensPerMinute });
@@ -49,7 +53,7 @@ function buildLlmGate(name: StageServiceName, ctx: StageContext): { gate: LlmCal
   bus.on('llm.retry', (e) => {
     if (e.reason === 'rate_limited') concurrency.onOverload(e.delayMs);
   });
-  return { gate, onEvent: (e) => bus.emit(e) };
+  return { gate, onEvent: (e) => bus.emit(e), onGateEvent: metrics.onGateEvent };
 }
 
 /** The generator and judge of a service: LLM ones behind the gate when an LLM is configured, else rule-based. */
@@ -69,6 +73,16 @@ async function buildServiceBackends(name: StageServiceName, ctx: StageContext) {
   return backends;
 }
 
+/**
+ * In batch mode a record waits for its batch (minutes to hours), so an LLM stage keeps a whole
+ * batch file of records in flight by default instead of 64; their offsets are committed only when
+ * their results have been produced, as always.
+ */
+function inBatchMode(stage: KafkaStage, mode: string, ctx: StageContext): KafkaStage {
+  if (mode !== 'batch') return stage;
+  return { ...stage, defaultMaxInFlight: ctx.config.llmBatchMaxRequests };
+}
+
 /** Builds the Kafka stage of a service from its configuration. */
 export async function buildStage(name: StageServiceName, ctx: StageContext): Promise<KafkaStage> {
   const { instrumentation } = ctx;
@@ -81,11 +95,11 @@ export async function buildStage(name: StageServiceName, ctx: StageContext): Pro
     }
     case 'generate': {
       const backends = await buildServiceBackends(name, ctx);
-      return asKafka(createGenerateStage({ generator: backends.generator }));
+      return inBatchMode(asKafka(createGenerateStage({ generator: backends.generator })), backends.mode, ctx);
     }
     case 'judge': {
       const backends = await buildServiceBackends(name, ctx);
-      return asKafka(createJudgeStage({ judge: backends.judge }));
+      return inBatchMode(asKafka(createJudgeStage({ judge: backends.judge })), backends.mode, ctx);
     }
     case 'export': {
       const store = await openExportStore({ outDir: ctx.config.exportDir });

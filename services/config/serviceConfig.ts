@@ -160,7 +160,9 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = processEnvironment(),
 export function describeServiceConfig(config: ServiceConfig): string[] {
   return Object.entries(SERVICE_OPTIONS).map(([key, spec]) => {
     const value = config[key as ServiceOptionKey];
-    const shown = value === undefined ? '(unset)' : (spec as OptionSpec).secret ? '***' : Array.isArray(value) ? value.join(',') : String(value);
+    const plain = value === undefined ? '(unset)' : (spec as OptionSpec).secret ? '***' : Array.isArray(value) ? value.join(',') : String(value);
+    // A URL may carry user:password (a base URL, an endpoint list): print it without them.
+    const shown = plain.replace(/(\/\/)[^/@\s"]+@/g, '$1***@');
     return `${spec.env}=${shown}`;
   });
 }

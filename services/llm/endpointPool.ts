@@ -40,8 +40,8 @@ export interface PooledEndpoint {
   readonly health: EndpointHealth;
   /** The gated client of this endpoint for a role. */
   client(role: LlmRole): LlmClient;
-  /** Calls waiting for or holding this endpoint's rate tokens and slots. */
-  pending(): number;
+  /** Calls the router has sent to this endpoint and that have not finished. */
+  readonly inFlight: number;
 }
 
 /** Several OpenAI-compatible endpoints behind one router. */
@@ -57,7 +57,7 @@ export interface EndpointPool {
  * Builds a pool of endpoints, each with its own rate limiter (requests and tokens per minute), AIMD
  * concurrency, circuit breaker and price, and a router over them.
  *
- * Routing: a call goes to the endpoint that is up with the least work queued per unit of weight,
+ * Routing: a call goes to the endpoint that is up with the fewest calls in flight per unit of weight,
  * so a saturated pool fills every endpoint to its own limit and an idle one spreads by weight.
  * Failover: a call that fails on an endpoint with a 429 storm, a 5xx, a timeout, an unreachable
  * server, a refused key or a full queue goes to the next endpoint at once; repeated failures take
@@ -77,6 +77,7 @@ export function createEndpointPool(endpoints: readonly LlmEndpoint[], options: E
   };
   const several = endpoints.length > 1;
 
+  const inFlight = new Map<string, number>();
   const pooled: PooledEndpoint[] = endpoints.map((e) => {
     const limiter = createLlmRateLimiter({
       requestsPerMinute: e.rpm,
@@ -117,7 +118,9 @@ export function createEndpointPool(endpoints: readonly LlmEndpoint[], options: E
         }
         return client;
       },
-      pending: () => limiter.queued + concurrency.active + concurrency.queued,
+      get inFlight() {
+        return inFlight.get(e.name) ?? 0;
+      },
     };
   });
 
@@ -131,7 +134,8 @@ export function createEndpointPool(endpoints: readonly LlmEndpoint[], options: E
       // Start at a rotating position so that ties take turns.
       const p = pooled[(turn + i) % pooled.length] as PooledEndpoint;
       if (tried.has(p) || !p.health.available()) continue;
-      const score = (p.pending() + 1) / p.endpoint.weight;
+      // Counted by the router itself: the gate's own queues fill only after an await, too late for a burst of calls.
+      const score = (p.inFlight + 1) / p.endpoint.weight;
       if (score < bestScore) {
         best = p;
         bestScore = score;
@@ -162,6 +166,8 @@ export function createEndpointPool(endpoints: readonly LlmEndpoint[], options: E
             tried.add(target);
             target.health.begin();
             attempts += 1;
+            const name = target.endpoint.name;
+            inFlight.set(name, (inFlight.get(name) ?? 0) + 1);
             try {
               const result = (await target.client(role).chatJson(...args)) as ChatJsonResult<T>;
               if (target.health.success()) emit({ type: 'llm.endpoint_state', endpoint: target.endpoint.name, up: true, reason: 'recovered' });
@@ -176,6 +182,8 @@ export function createEndpointPool(endpoints: readonly LlmEndpoint[], options: E
               lastError = error;
               if (target.health.failure()) emit({ type: 'llm.endpoint_state', endpoint: target.endpoint.name, up: false, reason });
               emit({ type: 'llm.failover', purpose, endpoint: target.endpoint.name, reason });
+            } finally {
+              inFlight.set(name, (inFlight.get(name) ?? 1) - 1);
             }
           }
           if (round === maxRounds - 1) break;

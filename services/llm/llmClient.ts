@@ -145,9 +145,9 @@ export function createLlmClient(input: LlmConfigInput, options: LlmClientOptions
     config.apiKey.length >= 6 ? text.split(config.apiKey).join('***') : text;
 
   const mode: LlmMode = options.send ? 'batch' : 'online';
-  const tagged = (promptTokens: number, completionTokens: number): { endpoint?: string; mode: LlmMode; cost?: number } => ({
+  const tagged = (promptTokens: number, completionTokens: number): { endpoint?: string; mode?: LlmMode; cost?: number } => ({
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    mode,
+    ...(mode === 'batch' ? { mode } : {}),
     ...(options.prices === undefined
       ? {}
       : { cost: (promptTokens / 1000) * options.prices.input + (completionTokens / 1000) * options.prices.output }),

@@ -85,6 +85,10 @@ export function parseEndpointList(text: string, env: NodeJS.ProcessEnv): LlmEndp
   const seen = new Set<string>();
   raw.forEach((entry: unknown, index) => {
     const label = `endpoint ${index + 1}${isNamed(entry) ? ` ("${entry.name}")` : ''}`;
+    if (isNamed(entry)) {
+      if (seen.has(entry.name)) problems.push(`${label}: the name "${entry.name}" is used twice; names label the metrics and must differ`);
+      seen.add(entry.name);
+    }
     if (typeof entry === 'object' && entry !== null && ('apiKey' in entry || 'key' in entry)) {
       problems.push(`${label}: holds a key; put it in an environment variable and name that variable in apiKeyEnv`);
       return;
@@ -100,8 +104,6 @@ export function parseEndpointList(text: string, env: NodeJS.ProcessEnv): LlmEndp
       return;
     }
     const e = parsed.data;
-    if (seen.has(e.name)) problems.push(`${label}: the name "${e.name}" is used twice; names label the metrics and must differ`);
-    seen.add(e.name);
     const apiKey = env[e.apiKeyEnv];
     if (apiKey === undefined || apiKey === '') {
       problems.push(`${label}: the variable ${e.apiKeyEnv} named by apiKeyEnv is not set (local servers accept any value such as "none")`);

@@ -3,6 +3,7 @@ import type { Instrumentation } from '../instrumentation/instrumentation.ts';
 import { createHopMetrics } from './hopMetrics.ts';
 import { createIngestMetrics } from './ingestMetrics.ts';
 import { createLlmMetrics } from './llmMetrics.ts';
+import { createLlmEndpointMetrics } from './llmEndpointMetrics.ts';
 import { subscribeQualityMetrics } from './qualityMetrics.ts';
 
 /** Settings of the in-process run's metrics. */
@@ -24,7 +25,9 @@ export function createPipelineMetrics(registry: Registry, options: PipelineMetri
   const { service } = options;
   registry.setDefaultLabels({ service });
   const llm = createLlmMetrics(registry, { service, pricePer1kInput: options.pricePer1kInput, pricePer1kOutput: options.pricePer1kOutput });
+  const endpoints = createLlmEndpointMetrics(registry, service);
   const stops = [
+    bus.on('llm.*', (e) => endpoints.onLlmEvent(e as Parameters<typeof endpoints.onLlmEvent>[0])),
     createHopMetrics(registry, service, bus),
     createIngestMetrics(registry, bus),
     subscribeQualityMetrics(registry, service, bus),

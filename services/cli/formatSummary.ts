@@ -51,14 +51,12 @@ export function formatSummary(result: RunSummary, files: { outDir: string; failu
     lines.push(`  items not generated: ${counts(result.generateFailures)}`);
   }
   lines.push(
-    `dataset: ${result.exported} items in ${files.dataset.accepted}` +
+    `dataset: ${result.exported} items in ${files.dataset.accepted.replace(/\.jsonl$/, '.{parquet,jsonl}')}` +
       ` (${result.duplicatesDropped} duplicate questions dropped` +
       (result.removed > 0 ? `, ${result.removed} removed by revisions or deletions` : '') +
       `), card ${files.dataset.card}, rejected items ${files.dataset.rejected}`,
   );
-  if (files.failuresLogged > 0) {
-    lines.push(`failures: ${files.failuresLogged} entries with their reasons in ${files.outDir}/failures.jsonl`);
-  }
+  lines.push(`failures: ${files.failuresLogged} entries with their reasons in ${files.outDir}/failures.jsonl`);
   lines.push(`time: ${(result.elapsedMs / 1000).toFixed(1)} s`);
   return lines.join('\n');
 }

@@ -27,6 +27,10 @@ ${ANNOTATE_USAGE}
 
 ${REPLAY_USAGE}`;
 
+const SHORT_USAGE = `usage: medistill <command> [flags]
+commands: run, annotate, ingest, generate, judge, export, replay, consume, help
+"medistill help" lists them; "medistill help <command>" gives a command's flags`;
+
 /** Entry point of the `medistill` command. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -49,6 +53,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'replay':
         return await replayCommand(rest, io.env);
       case undefined:
+        // No command is a mistake, not a request for help: a short usage on stderr, exit 2.
+        io.stderr.write(`${SHORT_USAGE}\n`);
+        return 2;
       case 'help':
       case '--help':
       case '-h':

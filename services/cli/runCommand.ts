@@ -10,6 +10,13 @@ import { createFailureLog } from '../runtime/inprocess/failureLog.ts';
 import { runPipeline, type RunResult } from '../runtime/inprocess/runPipeline.ts';
 import { CARD_FILE, openExportStore, type ExportCheckpoint } from '../export/exportStore.ts';
 import { DATA_DIR, MANIFEST_FILE, STATS_DIR } from '../export/exportManifest.ts';
+import { encodeJsonRow, FAILURE_FEATURES } from '../export/datasetFeatures.ts';
+import { writeParquetOfJsonl } from '../export/parquetEncoding.ts';
+
+/** Every input part the run could not process, one JSON line each; always written, empty when none. */
+const FAILURES_FILE = 'failures.jsonl';
+/** The same rows in Parquet: the card's `failures` configuration (datasets reads a folder with one builder). */
+const FAILURES_PARQUET = 'failures.parquet';
 import { createInstrumentation } from '../instrumentation/instrumentation.ts';
 import { createAnnotateStage } from '../stages/annotateStage.ts';
 import { createGenerateStage } from '../stages/generateStage.ts';
@@ -32,8 +39,11 @@ export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--inp
 Runs the whole chain in one process: ingest, annotate, generate, judge, export.
   --input              PubMed XML (.xml or .xml.gz): a file, a folder or a glob; repeatable
   --mesh               NLM MeSH descriptor XML (desc20XX.xml[.gz]); default: the bundled sample subset
-  --out                output folder (default out/); writes dataset.jsonl, rejected.jsonl, card.md,
-                       summary.json and failures.jsonl
+  --out                output folder (default out/), a Hugging Face dataset folder: README.md (the card,
+                       with the configurations default, rejected and failures), data/*.parquet and
+                       data/*.jsonl shards, manifest.json, failures.jsonl (always; empty when nothing
+                       failed) and summary.json
+  --quiet              no progress and no settings lines on stderr; only the closing summary
   --limit              stop after N input entries
   --concurrency        records in flight (default 4; in batch mode MEDISTILL_LLM_BATCH_MAX_REQUESTS)
   --backend            auto (default: llm when MEDISTILL_LLM_BASE_URL is set, else rule-based)
@@ -131,8 +141,13 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
     await mkdir(outDir, { recursive: true });
     // A run writes a fresh dataset: what an earlier run left in the folder does not carry over.
     await clearExport(outDir);
-    const failures = createFailureLog(resolve(outDir, 'failures.jsonl'));
-    const store = await openExportStore({ outDir, meshVersion: vocab.version });
+    const failures = createFailureLog(resolve(outDir, FAILURES_FILE), (e) => encodeJsonRow(FAILURE_FEATURES, e));
+    // failures.jsonl is a configuration of the dataset folder too, typed like the shards.
+    const store = await openExportStore({
+      outDir,
+      meshVersion: vocab.version,
+      extraConfigs: () => (failures.count > 0 ? [{ name: 'failures', dataFiles: FAILURES_PARQUET, features: FAILURE_FEATURES, rows: failures.count }] : []),
+    });
     const progress = createProgressReporter({ stream: io.stderr });
     let snapshot = { records: 0, accepted: 0, failed: 0, fraction: null as number | null };
     const fileIndex = new Map(files.map((f, i) => [f, i]));
@@ -159,7 +174,9 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
           if (!v.quiet) progress.update(snapshot);
         },
       });
-      // The export stage checkpointed at the end of the run; this reads what the dataset holds.
+      if (failures.count > 0) await writeParquetOfJsonl(resolve(outDir, FAILURES_FILE), resolve(outDir, FAILURES_PARQUET), FAILURE_FEATURES);
+      // The export stage checkpointed at the end of the run; this reads what the dataset holds and
+      // writes the card again with the failures configuration.
       exported = await store.checkpoint();
     } finally {
       await backends.close();
@@ -179,7 +196,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
 /** Removes the dataset and the export state an earlier run left in `outDir`. */
 async function clearExport(outDir: string): Promise<void> {
   // The single-file layout of earlier versions goes at the store's first checkpoint.
-  for (const name of [DATA_DIR, STATS_DIR, MANIFEST_FILE, CARD_FILE, 'failures.jsonl', 'summary.json']) {
+  for (const name of [DATA_DIR, STATS_DIR, MANIFEST_FILE, CARD_FILE, 'card.md', FAILURES_FILE, FAILURES_PARQUET, 'summary.json']) {
     await rm(join(outDir, name), { recursive: true, force: true });
   }
   await rm(`${outDir}.state`, { recursive: true, force: true });

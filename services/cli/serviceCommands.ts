@@ -24,6 +24,7 @@ import { createLlmEndpointMetrics } from '../metrics/llmEndpointMetrics.ts';
 import type { LlmCallGateEvent } from '../llm/llmCallGate.ts';
 import { subscribeQualityMetrics } from '../metrics/qualityMetrics.ts';
 import { buildBackends } from './buildBackends.ts';
+import { llmConfigured } from '../config/llmSettings.ts';
 import { bundledMeshPath } from './runCommand.ts';
 
 export const STAGE_SERVICES = ['annotate', 'generate', 'judge', 'export'] as const;
@@ -67,7 +68,8 @@ async function buildServiceBackends(name: StageServiceName, ctx: StageContext) {
     hierarchyScorer: createHierarchyScorer(vocab),
     thresholds: DEFAULT_THRESHOLDS,
     itemsPerRecord: ctx.config.itemsPerRecord,
-    llm: buildLlmGate(name, ctx),
+    // Rule-based backends make no LLM call: no gate, and no LLM metrics that would always read zero.
+    llm: llmConfigured(ctx.config) ? buildLlmGate(name, ctx) : undefined,
   });
   for (const line of backends.settingsLines) ctx.log(line);
   return backends;

@@ -12,6 +12,8 @@ export interface AtomicFile {
   readonly lines: number;
   /** Appends one JSON line. */
   appendJson(value: unknown): Promise<void>;
+  /** Appends one line of text already encoded (no newline in it). */
+  appendLine(line: string): Promise<void>;
   /** Flushes, fsyncs and renames the file to its final name. */
   commit(): Promise<void>;
   /** Closes and removes the temporary file (nothing was published). */
@@ -48,16 +50,18 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
       throw new ExportIoError(tmp, { cause });
     }
   };
+  const appendLine = async (line: string) => {
+    chunk += `${line}\n`;
+    lines++;
+    if (chunk.length >= CHUNK_BYTES) await flush();
+  };
   return {
     path,
     get lines() {
       return lines;
     },
-    async appendJson(value) {
-      chunk += `${JSON.stringify(value)}\n`;
-      lines++;
-      if (chunk.length >= CHUNK_BYTES) await flush();
-    },
+    appendJson: (value) => appendLine(JSON.stringify(value)),
+    appendLine,
     async commit() {
       try {
         await flush();
@@ -76,12 +80,12 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
 }
 
 /** Writes a whole small file atomically (temporary name, fsync, rename). */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
   const tmp = temporaryPath(path);
   try {
     const fh = await open(tmp, 'w');
     try {
-      await fh.write(text);
+      await fh.writeFile(text);
       await fh.sync();
     } finally {
       await fh.close();

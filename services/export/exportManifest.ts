@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExportIoError } from '../errors/medistillErrors.ts';
 import { writeFileAtomic } from './atomicFile.ts';
+import { SHARD_KINDS } from './shardKinds.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const DATA_DIR = 'data';
@@ -9,6 +10,18 @@ export const STATS_DIR = 'stats';
 /** Globs of the shard files, relative to the dataset folder (what a `data_files` reader is given). */
 export const ACCEPTED_GLOB = `${DATA_DIR}/accepted-*.jsonl`;
 export const REJECTED_GLOB = `${DATA_DIR}/rejected-*.jsonl`;
+/** The format written now: 2 added Parquet files and per-kind row counts; an older manifest is re-rendered whole. */
+export const MANIFEST_FORMAT = 2;
+
+/** Glob of a kind's shard files in one format, relative to the dataset folder. */
+export function kindGlob(kind: string, format: 'jsonl' | 'parquet'): string {
+  return `${DATA_DIR}/${kind}-*.${format}`;
+}
+
+/** The key of a kind's Parquet file in {@link ShardEntry.files} (its JSONL file is under the kind's name). */
+export function parquetKey(kind: string): string {
+  return `${kind}.parquet`;
+}
 
 /** One shard: the papers whose PMID key is in [lo, the next shard's lo). */
 export interface ShardEntry {
@@ -20,13 +33,18 @@ export interface ShardEntry {
   accepted: number;
   /** Rows in the rejected file: judge rejections and dropped duplicates. */
   rejected: number;
-  /** Paths relative to the dataset folder; null when the shard has no such rows. */
-  files: { accepted: string | null; rejected: string | null; stats: string };
+  /** Rows of each kind of the store (accepted, rejected, ...). */
+  rows: Record<string, number>;
+  /**
+   * Paths relative to the dataset folder, null when the shard has no such rows: under a kind's name
+   * its JSONL file, under `<kind>.parquet` its Parquet file, under `stats` the shard's statistics.
+   */
+  files: { stats: string; [kindOrParquet: string]: string | null };
 }
 
 /** The dataset folder's table of contents, written last at every checkpoint. */
 export interface ExportManifest {
-  format: 1;
+  format: number;
   generatedAt: string;
   meshVersion: string | null;
   /** Next free file number. */
@@ -40,7 +58,17 @@ export interface ExportManifest {
 /** The file names of shard number `n`. */
 export function shardFiles(n: number): ShardEntry['files'] {
   const id = String(n).padStart(5, '0');
-  return { accepted: `${DATA_DIR}/accepted-${id}.jsonl`, rejected: `${DATA_DIR}/rejected-${id}.jsonl`, stats: `${STATS_DIR}/stats-${id}.json` };
+  const files: ShardEntry['files'] = { stats: `${STATS_DIR}/stats-${id}.json` };
+  for (const { name } of SHARD_KINDS) {
+    files[name] = `${DATA_DIR}/${name}-${id}.jsonl`;
+    files[parquetKey(name)] = `${DATA_DIR}/${name}-${id}.parquet`;
+  }
+  return files;
+}
+
+/** Every file a shard entry names. */
+export function shardFilePaths(shard: ShardEntry): string[] {
+  return Object.values(shard.files).filter((f): f is string => typeof f === 'string');
 }
 
 /** Reads the manifest of a dataset folder; null when there is none yet. */

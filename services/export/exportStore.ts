@@ -5,15 +5,20 @@ import { join } from 'node:path';
 import { ExportConfigError, ExportIoError, WriterClosedError } from '../errors/medistillErrors.ts';
 import { writeFileAtomic } from './atomicFile.ts';
 import { renderDatasetCard } from './datasetCard.ts';
+import { renderCardFrontMatter, type CardConfig } from './cardFrontMatter.ts';
+import { SHARD_KINDS } from './shardKinds.ts';
 import { createStatsAccumulator, type DatasetStats, type StatsParts } from './datasetStats.ts';
 import { openExportDb, type ExportCounters, type ExportDb, type ExportDbOp, type StoredPaper } from './exportDb.ts';
 import { KEYS } from './exportKeys.ts';
 import {
   ACCEPTED_GLOB,
   DATA_DIR,
+  kindGlob,
   MANIFEST_FILE,
+  MANIFEST_FORMAT,
   readManifest,
   REJECTED_GLOB,
+  shardFilePaths,
   shardIndexOf,
   STATS_DIR,
   writeManifest,
@@ -26,9 +31,10 @@ import { renderShard } from './renderShard.ts';
 
 export type { PaperEntry } from './paperEntry.ts';
 
-export const CARD_FILE = 'card.md';
-/** Files of the single-file layout that came before shards; removed by the first checkpoint. */
-const LEGACY_FILES = ['dataset.jsonl', 'rejected.jsonl'];
+/** The dataset card: YAML front matter for Hugging Face `datasets` and the Hub, then the statistics. */
+export const CARD_FILE = 'README.md';
+/** Files of earlier layouts (single files, the card under its old name); removed by the first checkpoint. */
+const LEGACY_FILES = ['dataset.jsonl', 'rejected.jsonl', 'card.md'];
 
 export interface ExportStoreOptions {
   /** The dataset folder: card.md, manifest.json, data/accepted-*.jsonl, data/rejected-*.jsonl, stats/. */
@@ -50,6 +56,12 @@ export interface ExportStoreOptions {
   readBatch?: number;
   /** LevelDB block cache in bytes (default 8 MiB): the store's memory does not grow with the dataset. */
   cacheSize?: number;
+  /**
+   * Configurations of files the caller keeps in the folder (`medistill run`'s failures.jsonl), added
+   * to the card's; asked at every checkpoint, and the card is rewritten at a checkpoint with nothing
+   * new when they are given.
+   */
+  extraConfigs?: () => CardConfig[];
 }
 
 /** What a checkpoint leaves in the dataset folder. */
@@ -70,8 +82,8 @@ export interface ExportCheckpoint {
   rowsWritten: number;
   /** The card's statistics. */
   stats: DatasetStats;
-  /** Absolute paths; `accepted` and `rejected` are globs over the shard files. */
-  files: { outDir: string; card: string; manifest: string; accepted: string; rejected: string };
+  /** Absolute paths; `accepted` and `rejected` are globs over the JSONL shard files, `parquet` over the Parquet ones of every kind. */
+  files: { outDir: string; card: string; manifest: string; accepted: string; rejected: string; parquet: string };
 }
 
 /** The judged items of every paper, kept on disk and published as a sharded dataset folder. */
@@ -185,8 +197,8 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
   };
 
   if (fresh) await importLegacyState(stateDir, applyNow, deleteNow);
-  // A dataset folder lost or never written while the tables hold papers: render every range.
-  let fullRebuild = manifest === null && (await firstKey(db, KEYS.anyPaper)) !== undefined;
+  // A dataset folder lost, never written, or written in an older layout while the tables hold papers: render every range.
+  let fullRebuild = (manifest === null || manifest.format < MANIFEST_FORMAT) && (await firstKey(db, KEYS.anyPaper)) !== undefined;
   let dirty = fullRebuild || (await firstKey(db, { ...KEYS.dirtyRange, limit: 1 })) !== undefined;
 
   const meshVersion = () => (options.meshVersion !== undefined ? options.meshVersion : counters.meshVersion);
@@ -212,12 +224,31 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
         manifest: join(outDir, MANIFEST_FILE),
         accepted: join(outDir, ACCEPTED_GLOB),
         rejected: join(outDir, REJECTED_GLOB),
+        parquet: join(outDir, DATA_DIR, '*.parquet'),
       },
     };
   };
 
+  /** The card: front matter naming a configuration per kind that has rows, then the statistics. */
+  const writeCard = async (m: ExportManifest, summary: ExportCheckpoint): Promise<void> => {
+    const configs: CardConfig[] = [];
+    for (const kind of SHARD_KINDS) {
+      const rows = m.shards.reduce((n, s) => n + (s.rows[kind.name] ?? 0), 0);
+      // `datasets` cannot read a configuration without rows: a kind with none is left out until it has some.
+      if (rows > 0) configs.push({ name: kind.config, dataFiles: kindGlob(kind.name, 'parquet'), features: kind.features, rows, default: kind.config === 'default' });
+    }
+    configs.push(...(options.extraConfigs?.() ?? []));
+    const front = renderCardFrontMatter(configs, { prettyName: options.title ?? 'medistill dataset', size: summary.accepted });
+    const body = renderDatasetCard(summary.stats, { title: options.title, generatedAt: m.generatedAt, files: { accepted: kindGlob('accepted', 'parquet'), rejected: kindGlob('rejected', 'parquet') } });
+    await writeFileAtomic(join(outDir, CARD_FILE), `${front}\n${body}`);
+  };
+
   const checkpointNow = async (): Promise<ExportCheckpoint> => {
-    if (!dirty && manifest) return summarize(manifest, 0, 0);
+    if (!dirty && manifest) {
+      const summary = summarize(manifest, 0, 0);
+      if (options.extraConfigs) await writeCard(manifest, summary);
+      return summary;
+    }
     // Everything applied so far becomes durable before any file names it.
     try {
       await db.put(KEYS.counters, counters, { sync: true });
@@ -267,11 +298,10 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
     // An emptied first range hands its start to the next shard; the ranges still cover every key.
     if (shards.length) shards[0] = { ...shards[0]!, lo: '' };
 
-    const next: ExportManifest = { format: 1, generatedAt: now().toISOString(), meshVersion: meshVersion(), nextFile, removed: counters.removed, shards };
+    const next: ExportManifest = { format: MANIFEST_FORMAT, generatedAt: now().toISOString(), meshVersion: meshVersion(), nextFile, removed: counters.removed, shards };
     parts = nextParts;
     const summary = summarize(next, shardsWritten, rowsWritten);
-    const card = renderDatasetCard(summary.stats, { title: options.title, generatedAt: next.generatedAt, files: { accepted: ACCEPTED_GLOB, rejected: REJECTED_GLOB } });
-    await writeFileAtomic(join(outDir, CARD_FILE), card);
+    await writeCard(next, summary);
     await writeManifest(outDir, next);
     manifest = next;
     try {
@@ -281,7 +311,7 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
     }
     dirty = false;
     fullRebuild = false;
-    await removeFiles(outDir, [...superseded.flatMap((s) => Object.values(s.files)), ...LEGACY_FILES]);
+    await removeFiles(outDir, [...superseded.flatMap(shardFilePaths), ...LEGACY_FILES]);
     return summary;
   };
 
@@ -322,7 +352,7 @@ async function readShardParts(outDir: string, shards: readonly ShardEntry[]): Pr
 
 /** Removes what a checkpoint cut short left behind: temporary files and shard files no manifest names. */
 async function removeUnlisted(outDir: string, shards: readonly ShardEntry[]): Promise<void> {
-  const listed = new Set(shards.flatMap((s) => Object.values(s.files)).filter((f) => f !== null));
+  const listed = new Set(shards.flatMap(shardFilePaths));
   const stale: string[] = [];
   for (const dir of [DATA_DIR, STATS_DIR]) {
     for (const name of await readdir(join(outDir, dir))) if (!listed.has(`${dir}/${name}`)) stale.push(`${dir}/${name}`);

@@ -22,7 +22,7 @@ export async function readExportRows(outDir: string, which: 'accepted' | 'reject
       const rows: DatasetRow[] = [];
       for (const shard of manifest.shards) {
         const file = shard.files[which];
-        if (file === null) continue;
+        if (!file) continue;
         for (const line of (await readFile(join(outDir, file), 'utf8')).split('\n')) if (line) rows.push(JSON.parse(line) as DatasetRow);
       }
       return rows;

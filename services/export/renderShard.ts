@@ -4,7 +4,10 @@ import { createStatsAccumulator, type StatsAccumulator, type StatsParts } from '
 import { openAtomicFile, writeFileAtomic, type AtomicFile } from './atomicFile.ts';
 import type { ExportDb, QuestionHolder, StoredPaper } from './exportDb.ts';
 import { itemPosition, KEYS } from './exportKeys.ts';
-import { shardFiles, type ShardEntry } from './exportManifest.ts';
+import { parquetKey, shardFiles, type ShardEntry } from './exportManifest.ts';
+import { encodeJsonRow } from './datasetFeatures.ts';
+import { encodeParquet } from './parquetEncoding.ts';
+import { SHARD_KINDS, type ShardKind, type ShardKindName } from './shardKinds.ts';
 import { pmidKey } from './pmidKey.ts';
 import { questionKey } from './questionKey.ts';
 
@@ -29,8 +32,8 @@ export interface RenderedShard {
 }
 
 /**
- * Writes the rows of the papers in one PMID range from the table store to new shard files (accepted
- * rows, rejected rows with reasons, statistics), all under fresh file numbers so the files the
+ * Writes the rows of the papers in one PMID range from the table store to new shard files (for each
+ * kind of row, accepted and rejected with reasons, a Parquet and a JSONL file; statistics), all under fresh file numbers so the files the
  * current manifest names stay untouched until a new manifest replaces it. A range that holds more
  * than `maxRows` rows comes out as several shards; an empty range as none.
  */
@@ -74,21 +77,39 @@ interface Piece {
   discard(): Promise<void>;
 }
 
+/** The rows of one kind in a shard being written: its JSONL file as it goes, its Parquet file at the end. */
+interface KindWriter {
+  kind: ShardKind;
+  jsonl: AtomicFile;
+  rows: object[];
+}
+
 async function openPiece(options: RenderShardOptions, lo: string): Promise<Piece> {
   const file = options.nextFile();
   const files = shardFiles(file);
-  const accepted = await openAtomicFile(join(options.outDir, files.accepted!));
-  const rejected = await openAtomicFile(join(options.outDir, files.rejected!));
+  const writers = new Map<string, KindWriter>();
+  for (const kind of SHARD_KINDS) writers.set(kind.name, { kind, jsonl: await openAtomicFile(join(options.outDir, files[kind.name]!)), rows: [] });
   const stats: StatsAccumulator = createStatsAccumulator(null);
   let papers = 0;
   let rows = 0;
-  const publishOrDrop = async (f: AtomicFile, name: string) => {
-    if (f.lines === 0) {
-      await f.discard();
-      return null;
+  const add = async (kind: ShardKindName, row: object) => {
+    const w = writers.get(kind)!;
+    w.rows.push(row);
+    await w.jsonl.appendLine(encodeJsonRow(w.kind.features, row));
+  };
+  /** Publishes a kind's files, or none when the shard has no such rows. */
+  const publish = async (w: KindWriter, entryFiles: ShardEntry['files']) => {
+    const name = w.kind.name;
+    if (w.rows.length === 0) {
+      await w.jsonl.discard();
+      entryFiles[name] = null;
+      entryFiles[parquetKey(name)] = null;
+      return;
     }
-    await f.commit();
-    return name;
+    await w.jsonl.commit();
+    await writeFileAtomic(join(options.outDir, files[parquetKey(name)]!), encodeParquet(w.kind.features, w.rows));
+    entryFiles[name] = files[name]!;
+    entryFiles[parquetKey(name)] = files[parquetKey(name)]!;
   };
   return {
     get rows() {
@@ -101,40 +122,35 @@ async function openPiece(options: RenderShardOptions, lo: string): Promise<Piece
         if (item.verdict !== 'accept') {
           const row = toRejectedRow(item);
           stats.addRejected(row);
-          await rejected.appendJson(row);
+          await add('rejected', row);
           continue;
         }
         const holder = holderOfNextAccepted();
         if (holder && holder.position !== itemPosition(paper.seq, index)) {
           const row = toRejectedRow(item, holder.id);
           stats.addRejected(row);
-          await rejected.appendJson(row);
+          await add('rejected', row);
           continue;
         }
         const row = toDatasetRow(item);
         stats.addAccepted(row);
-        await accepted.appendJson(row);
+        await add('accepted', row);
       }
     },
     async close() {
       const parts = stats.toParts();
-      const entry: ShardEntry = {
-        lo,
-        file,
-        papers,
-        accepted: accepted.lines,
-        rejected: rejected.lines,
-        files: {
-          accepted: await publishOrDrop(accepted, files.accepted!),
-          rejected: await publishOrDrop(rejected, files.rejected!),
-          stats: files.stats,
-        },
-      };
+      const entryFiles: ShardEntry['files'] = { stats: files.stats };
+      const counts: Record<string, number> = {};
+      for (const w of writers.values()) {
+        counts[w.kind.name] = w.rows.length;
+        await publish(w, entryFiles);
+      }
+      const entry: ShardEntry = { lo, file, papers, accepted: counts.accepted ?? 0, rejected: counts.rejected ?? 0, rows: counts, files: entryFiles };
       await writeFileAtomic(join(options.outDir, files.stats), `${JSON.stringify(parts)}\n`);
       return { entry, parts };
     },
     async discard() {
-      await Promise.all([accepted.discard(), rejected.discard()]);
+      await Promise.all([...writers.values()].map((w) => w.jsonl.discard()));
     },
   };
 }

@@ -84,7 +84,12 @@ describe('medistill run on the bundled sample (rule-based, no key)', () => {
     expect(summary.outcomes.superseded).toBe(1);
     expect(summary.outcomes.no_abstract).toBeGreaterThanOrEqual(1);
 
-    const card = await readFile(join(out, 'card.md'), 'utf8');
+    // The folder is a Hugging Face dataset repository: README.md with YAML front matter, Parquet shards.
+    const card = await readFile(join(out, 'README.md'), 'utf8');
+    expect(card.startsWith('---\n')).toBe(true);
+    expect(card).toContain('config_name: default');
+    expect(card).toContain('path: data/accepted-*.parquet');
+    expect(card).toContain('config_name: failures');
     expect(card).toContain(`| accepted | ${rows.length} |`);
 
     // A second run into the same folder writes a fresh dataset, not one merged with the first.

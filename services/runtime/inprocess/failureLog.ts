@@ -19,9 +19,12 @@ export interface FailureLog {
   close(): Promise<void>;
 }
 
-/** A failure log writing to a JSONL file (created on the first failure only). */
-export function createFailureLog(path: string): FailureLog {
-  let stream: WriteStream | null = null;
+/**
+ * A failure log writing to a JSONL file, created at once so that a run with no failure leaves an
+ * empty file rather than none. `encode` writes an entry as one line (default JSON.stringify).
+ */
+export function createFailureLog(path: string, encode: (entry: FailureEntry) => string = (e) => JSON.stringify(e)): FailureLog {
+  let stream: WriteStream | null = createWriteStream(path, { flags: 'w' });
   let count = 0;
   // Concurrent writers share one wait for 'drain' instead of each adding listeners.
   let drained: Promise<unknown> | null = null;
@@ -29,7 +32,7 @@ export function createFailureLog(path: string): FailureLog {
     async add(entry) {
       count++;
       stream ??= createWriteStream(path, { flags: 'w' });
-      if (!stream.write(`${JSON.stringify(entry)}\n`)) {
+      if (!stream.write(`${encode(entry)}\n`)) {
         drained ??= once(stream, 'drain').finally(() => (drained = null));
         await drained;
       }

@@ -190,7 +190,7 @@ describe('openExportStore', () => {
     const card = readFileSync(c.files.card, 'utf8');
     expect(card).toContain(`| accepted | ${c.accepted} |`);
     expect(card).toContain(`| duplicates dropped | ${c.duplicates} |`);
-    expect(card).toContain('data/accepted-*.jsonl');
+    expect(card).toContain('data/accepted-*.parquet');
   });
 
   it('rejects a bad setting at open with a message that names it', async () => {

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../support/runCli.ts';
+import { runPythonJson } from '../../support/pythonClients.ts';
+import { openExportStore, type PaperEntry } from '../../../services/export/exportStore.ts';
+import { judgedItem, type ItemSpec } from '../../unit/export/judgedItems.ts';
+
+const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
+
+interface Loaded {
+  rows: number;
+  features: Record<string, string>;
+  first: Record<string, unknown> | null;
+  all_ids: string[] | null;
+}
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'medistill-hf-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const load = (folder: string, ...configs: string[]) => runPythonJson<Record<string, Loaded>>('loadDataset.py', [folder, ...configs], { HF_DATASETS_CACHE: join(work, 'hf-cache') });
+
+function paper(pmid: string, items: Omit<ItemSpec, 'pmid'>[], version = 1): PaperEntry {
+  return { pmid, pmidVersion: version, producedAt: 1, meshVersion: 'MeSH 2024', items: items.map((i) => judgedItem({ ...i, pmid, version })) };
+}
+
+describe('the export folder read by Hugging Face datasets', () => {
+  it('loads the bundled sample run: the default configuration and the failures, with the counts of the run', async () => {
+    const out = join(work, 'sample');
+    const res = await runCli(['run', '--input', join(SAMPLES, 'pubmed'), '--mesh', join(SAMPLES, 'mesh/desc-sample.xml'), '--out', out, '--quiet']);
+    expect(res.code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { exported: number; outcomes: { failed: number } };
+    const loaded = await load(out, 'failures');
+    expect(loaded.default!.rows).toBe(summary.exported);
+    expect(loaded.default!.features.scores).toContain("'grounded': Value('float64')");
+    expect(loaded.default!.features.pmid_version).toBe("Value('int64')");
+    expect(loaded.failures!.rows).toBe(summary.outcomes.failed);
+    expect(loaded.failures!.features.position).toContain("'line': Value('int64')");
+  }, 240_000);
+
+  it('loads accepted and rejected items across shards, whole and fractional scores alike as float64', async () => {
+    const out = join(work, 'store');
+    const store = await openExportStore({ outDir: out, maxRowsPerShard: 2 });
+    // Shard files that hold only whole scores sit beside ones with fractions: one type for all.
+    await store.apply(paper('10', [{ id: 'a1', score: 1 }, { id: 'a2', score: 1, type: 'multiple_choice' }]));
+    await store.apply(paper('20', [{ id: 'b1', score: 0.5 }, { id: 'b2', verdict: 'reject', reasons: ['low_grounded'], score: 0 }]));
+    await store.apply(paper('30', [{ id: 'c1', question: 'Question a1?' }, { id: 'c2', type: 'yes_no_maybe' }]));
+    const c = await store.checkpoint();
+    await store.close();
+    expect(c.shards).toBeGreaterThan(1);
+
+    const loaded = await load(out, 'rejected');
+    expect(loaded.default!.rows).toBe(c.accepted);
+    expect([...loaded.default!.all_ids!].sort()).toEqual(['a1', 'a2', 'b1', 'c2']);
+    expect(loaded.default!.features.scores).toContain("'hierarchy': Value('float64')");
+    expect(loaded.rejected!.rows).toBe(2);
+    expect([...loaded.rejected!.all_ids!].sort()).toEqual(['b2', 'c1']);
+    expect(loaded.rejected!.features.duplicate_of).toBe("Value('string')");
+    expect(loaded.rejected!.features.reject_reasons).toBe("List(Value('string'))");
+  }, 240_000);
+});

@@ -5,6 +5,7 @@ import { reportFailure } from './reportFailure.ts';
 import { processEnvironment } from '../config/serviceConfig.ts';
 import { REPLAY_USAGE, replayCommand, stageServiceCommand } from './serviceCommands.ts';
 import { runIngestService } from '../runtime/kafka/ingestService.ts';
+import { snapshotCommand, SNAPSHOT_USAGE } from './snapshotCommand.ts';
 
 const USAGE = `medistill: distil MeSH-guided, judged biomedical question-answer datasets from PubMed
 
@@ -18,14 +19,17 @@ commands that run one stage as a Kafka service (settings from MEDISTILL_* variab
   annotate   pubmed.records.v1 → pubmed.annotated.v1 (without --input)
   generate   pubmed.annotated.v1 → qa.candidates.v1
   judge      qa.candidates.v1 → qa.judged.v1
-  export     qa.judged.v1 → the dataset folder (MEDISTILL_EXPORT_DIR)
+  export     qa.judged.v1 → the dataset folder (MEDISTILL_EXPORT_DIR), snapshots on a schedule;
+             with --snapshot: publish a snapshot of a dataset folder now
   replay     re-consume a topic under a new consumer group
 
 ${RUN_USAGE}
 
 ${ANNOTATE_USAGE}
 
-${REPLAY_USAGE}`;
+${REPLAY_USAGE}
+
+${SNAPSHOT_USAGE}`;
 
 const SHORT_USAGE = `usage: medistill <command> [flags]
 commands: run, annotate, ingest, generate, judge, export, replay, consume, help
@@ -44,9 +48,11 @@ export async function main(argv: string[]): Promise<number> {
         if (!rest.includes('--input')) return await stageServiceCommand('annotate', io.env);
         await annotateCommand(rest, io);
         return 0;
+      case 'export':
+        if (rest.includes('--snapshot')) return await snapshotCommand(rest, io);
+        return await stageServiceCommand(command, io.env);
       case 'generate':
       case 'judge':
-      case 'export':
         return await stageServiceCommand(command, io.env);
       case 'ingest':
         return await runIngestService(io.env);

@@ -14,6 +14,7 @@ import { createJudgeStage } from '../stages/judgeStage.ts';
 import { kafkaStageOf } from '../runtime/kafka/kafkaStageOf.ts';
 import { openExportStore, type ExportCheckpoint } from '../export/exportStore.ts';
 import { createExportStage } from '../stages/exportStage.ts';
+import { createSnapshotSchedule } from '../export/snapshotSchedule.ts';
 import { DEFAULT_THRESHOLDS } from '../judge/verdict.ts';
 import { createLlmRateLimiter } from '../llm/llmRateLimiter.ts';
 import { createAimdConcurrency } from '../llm/aimdConcurrency.ts';
@@ -107,8 +108,16 @@ export async function buildStage(name: StageServiceName, ctx: StageContext): Pro
       const store = await openExportStore({ outDir: ctx.config.exportDir });
       const restored = await store.checkpoint();
       ctx.log(`export: ${restored.papers} papers restored from ${ctx.config.exportDir.replace(/\/+$/, '')}.state`);
-      const onCheckpoint = (c: ExportCheckpoint): void =>
+      const snapshots = createSnapshotSchedule({
+        outDir: ctx.config.exportDir,
+        intervalMs: ctx.config.exportSnapshotIntervalMs,
+        onSnapshot: (r) => ctx.log(`export: published snapshot ${r.snapshot.version} (id ${r.snapshot.id}, ${r.snapshot.accepted} accepted items) in ${r.dir}`),
+        onError: (err) => ctx.log(`export: snapshot failed, trying again after the next checkpoint: ${err instanceof Error ? err.message : String(err)}`),
+      });
+      const onCheckpoint = (c: ExportCheckpoint): void => {
         ctx.log(`export: ${c.papers} papers, ${c.accepted} accepted items in ${c.files.accepted} (${c.shardsWritten} of ${c.shards} shards written)`);
+        snapshots.afterCheckpoint();
+      };
       return asKafka(createExportStage({ target: store, onCheckpoint }));
     }
   }

@@ -77,6 +77,11 @@ export const SERVICE_OPTIONS = {
   llmBatchPricePer1kOutput: { env: 'MEDISTILL_LLM_BATCH_PRICE_PER_1K_OUTPUT', schema: z.coerce.number().min(0).optional(), description: 'Price per 1,000 completion tokens through the Batch API (default: MEDISTILL_LLM_PRICE_PER_1K_OUTPUT)' },
   itemsPerRecord: { env: 'MEDISTILL_ITEMS_PER_RECORD', schema: int(1, 20).default(3), description: 'Candidates asked per record' },
   exportDir: { env: 'MEDISTILL_EXPORT_DIR', schema: z.string().min(1).default('out/export'), description: 'Folder of the exported dataset' },
+  exportSnapshotIntervalMs: {
+    env: 'MEDISTILL_EXPORT_SNAPSHOT_INTERVAL_MS',
+    schema: int(0, 31 * 86_400_000).default(86_400_000),
+    description: 'Least time between two published snapshots of the dataset (snapshots/vNNNN), taken after a checkpoint; 0: none',
+  },
   ingestSource: { env: 'MEDISTILL_INGEST_SOURCE', schema: z.enum(['files', 'folder', 'eutils']).default('files'), description: 'files (a file, folder or glob, once), folder (watched update files), eutils (NCBI E-utilities)' },
   ingestInput: { env: 'MEDISTILL_INGEST_INPUT', schema: z.string().min(1).optional(), description: 'Input of the files and folder sources' },
   ingestStateDir: { env: 'MEDISTILL_INGEST_STATE_DIR', schema: z.string().min(1).default('out/ingest-state'), description: 'Where ingest keeps its checkpoints' },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runCli } from '../../support/runCli.ts';
 import { runPythonJson } from '../../support/pythonClients.ts';
 import { openExportStore, type PaperEntry } from '../../../services/export/exportStore.ts';
+import { publishSnapshot } from '../../../services/export/exportSnapshot.ts';
 import { judgedItem, type ItemSpec } from '../../unit/export/judgedItems.ts';
 
 const SAMPLES = new URL('../../../samples/', import.meta.url).pathname;
@@ -24,7 +25,12 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const load = (folder: string, ...configs: string[]) => runPythonJson<Record<string, Loaded>>('loadDataset.py', [folder, ...configs], { HF_DATASETS_CACHE: join(work, 'hf-cache') });
+let loads = 0;
+/**
+ * Loads with a cache of its own each time: `datasets` keys its cache by the folder, so a second load
+ * of a live folder that changed may return the first (why the README points training at snapshots).
+ */
+const load = (folder: string, ...configs: string[]) => runPythonJson<Record<string, Loaded>>('loadDataset.py', [folder, ...configs], { HF_DATASETS_CACHE: join(work, `hf-cache-${++loads}`) });
 
 function paper(pmid: string, items: Omit<ItemSpec, 'pmid'>[], version = 1): PaperEntry {
   return { pmid, pmidVersion: version, producedAt: 1, meshVersion: 'MeSH 2024', items: items.map((i) => judgedItem({ ...i, pmid, version })) };
@@ -63,5 +69,16 @@ describe('the export folder read by Hugging Face datasets', () => {
     expect([...loaded.rejected!.all_ids!].sort()).toEqual(['b2', 'c1']);
     expect(loaded.rejected!.features.duplicate_of).toBe("Value('string')");
     expect(loaded.rejected!.features.reject_reasons).toBe("List(Value('string'))");
+
+    // A snapshot is a dataset folder of its own, still whole after the live folder moved on.
+    const snap = await publishSnapshot(out);
+    const again = await openExportStore({ outDir: out, maxRowsPerShard: 2 });
+    await again.delete('10');
+    await again.checkpoint();
+    await again.close();
+    const fromSnapshot = await load(snap.dir);
+    expect([...fromSnapshot.default!.all_ids!].sort()).toEqual(['a1', 'a2', 'b1', 'c2']);
+    const live = await load(out);
+    expect([...live.default!.all_ids!].sort()).toEqual(['b1', 'c1', 'c2']);
   }, 240_000);
 });

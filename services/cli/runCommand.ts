@@ -60,7 +60,7 @@ MEDISTILL_LLM_BATCH_* (see the README).`;
 
 /** The bundled MeSH subset used when --mesh is not given. */
 export function bundledMeshPath(): string {
-  return join(packageRoot(), 'samples/mesh/desc-sample.xml');
+  return join(packageRoot(), 'samples/mesh/desc2024-sample.xml.gz');
 }
 
 /** `medistill run`: parses its flags, runs the pipeline and prints the closing summary. */

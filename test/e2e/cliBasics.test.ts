@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/runCli.ts';
 
-const MESH = new URL('../../samples/mesh/desc-sample.xml', import.meta.url).pathname;
+const MESH = new URL('../fixtures/pipeline-sample/desc-sample.xml', import.meta.url).pathname;
 
 const ONE_RECORD = `<?xml version="1.0" encoding="UTF-8"?>
 <PubmedArticleSet>

@@ -7,9 +7,9 @@ import { serverError, startOpenAiTestServer, type OpenAiTestServer } from '../su
 import { simulatedModel } from '../support/simulatedModel.ts';
 import { readExportRows } from '../../services/export/readExportRows.ts';
 
-const SAMPLES = new URL('../../samples/', import.meta.url).pathname;
+const SAMPLES = new URL('../fixtures/pipeline-sample/', import.meta.url).pathname;
 const INPUT = join(SAMPLES, 'pubmed/pubmed-sample-01.xml');
-const MESH = join(SAMPLES, 'mesh/desc-sample.xml');
+const MESH = join(SAMPLES, 'desc-sample.xml');
 const KEY_A = 'sk-e2e-endpoint-a-41f0c2d9e8';
 const KEY_B = 'sk-e2e-endpoint-b-93ab7c61d2';
 

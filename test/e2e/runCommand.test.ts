@@ -9,9 +9,9 @@ import { startOpenAiTestServer, type OpenAiTestServer } from '../support/openaiT
 import { simulatedModel } from '../support/simulatedModel.ts';
 import { readExportRows } from '../../services/export/readExportRows.ts';
 
-const SAMPLES = new URL('../../samples/', import.meta.url).pathname;
+const SAMPLES = new URL('../fixtures/pipeline-sample/', import.meta.url).pathname;
 const PUBMED = join(SAMPLES, 'pubmed');
-const MESH = join(SAMPLES, 'mesh/desc-sample.xml');
+const MESH = join(SAMPLES, 'desc-sample.xml');
 const KEY = 'sk-test-e2e-7f3a9c0d1b2e';
 
 interface Row {

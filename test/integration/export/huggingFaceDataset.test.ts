@@ -37,17 +37,20 @@ function paper(pmid: string, items: Omit<ItemSpec, 'pmid'>[], version = 1): Pape
 }
 
 describe('the export folder read by Hugging Face datasets', () => {
-  it('loads the bundled sample run: the default configuration and the failures, with the counts of the run', async () => {
+  it('loads the bundled real PubMed sample run: the default configuration and the failures, with the counts of the run', async () => {
     const out = join(work, 'sample');
-    const res = await runCli(['run', '--input', join(SAMPLES, 'pubmed'), '--mesh', join(SAMPLES, 'mesh/desc-sample.xml'), '--out', out, '--quiet']);
+    const res = await runCli(['run', '--input', join(SAMPLES, 'pubmed'), '--mesh', join(SAMPLES, 'mesh/desc2024-sample.xml.gz'), '--out', out, '--quiet']);
     expect(res.code).toBe(0);
-    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { exported: number; outcomes: { failed: number } };
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { exported: number; outcomes: Record<string, number> };
+    // The real sample shows the accounting: a revision, a deletion that withdraws a record, a malformed record.
+    expect(summary.outcomes).toMatchObject({ superseded: 1, withdrawn: 1, failed: 1 });
     const loaded = await load(out, 'failures');
     expect(loaded.default!.rows).toBe(summary.exported);
     expect(loaded.default!.features.scores).toContain("'grounded': Value('float64')");
     expect(loaded.default!.features.pmid_version).toBe("Value('int64')");
     expect(loaded.failures!.rows).toBe(summary.outcomes.failed);
     expect(loaded.failures!.features.position).toContain("'line': Value('int64')");
+    expect(loaded.failures!.first).toMatchObject({ reason: 'parse_error', pmid: '35123456' });
   }, 240_000);
 
   it('loads accepted and rejected items across shards, whole and fractional scores alike as float64', async () => {

@@ -59,7 +59,7 @@ beforeAll(async () => {
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   run = spawn(
     process.execPath,
-    [BIN, 'run', '--input', join(ROOT, 'samples/pubmed'), '--mesh', join(ROOT, 'samples/mesh/desc-sample.xml'), '--out', join(work, 'out'), '--concurrency', '2', '--quiet', '--metrics-port', String(metricsPort), '--linger-ms', '300000'],
+    [BIN, 'run', '--input', join(ROOT, 'test/fixtures/pipeline-sample/pubmed'), '--mesh', join(ROOT, 'test/fixtures/pipeline-sample/desc-sample.xml'), '--out', join(work, 'out'), '--concurrency', '2', '--quiet', '--metrics-port', String(metricsPort), '--linger-ms', '300000'],
     {
       env: {
         PATH: process.env.PATH,

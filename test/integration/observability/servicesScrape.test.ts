@@ -53,7 +53,7 @@ beforeAll(async () => {
     MEDISTILL_METRICS_HOST: '127.0.0.1',
     MEDISTILL_TOPIC_PARTITIONS: '3',
     MEDISTILL_BATCH_MS: '5',
-    MEDISTILL_MESH_PATH: join(ROOT, 'samples/mesh/desc-sample.xml'),
+    MEDISTILL_MESH_PATH: join(ROOT, 'test/fixtures/pipeline-sample/desc-sample.xml'),
     MEDISTILL_EXPORT_DIR: join(work, 'export'),
     MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state'),
     MEDISTILL_SHUTDOWN_TIMEOUT_MS: '10000',
@@ -75,7 +75,7 @@ beforeAll(async () => {
     targets: LONG_RUNNING.map((service) => ({ address: `127.0.0.1:${metricsPorts.get(service)}`, service })),
     ruleFiles: [ALERTS_FILE],
   });
-  const ingest = startServiceProcess('ingest', ['ingest'], { ...env('ingest', 0), MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: join(ROOT, 'samples/pubmed') }, join(work, 'ingest.log'));
+  const ingest = startServiceProcess('ingest', ['ingest'], { ...env('ingest', 0), MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: join(ROOT, 'test/fixtures/pipeline-sample/pubmed') }, join(work, 'ingest.log'));
   const code = await ingest.exited;
   if (code !== 0) throw new Error(`ingest exited with ${code}:\n${await readFile(ingest.logFile, 'utf8')}`);
 }, 600_000);

@@ -15,8 +15,8 @@ import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/open
 import { simulatedModel } from '../../support/simulatedModel.ts';
 import { scanEntries, writeGeneratedRecords } from './fixtureInputs.ts';
 
-const SAMPLES = new URL('../../../samples/pubmed/', import.meta.url).pathname;
-const MESH = new URL('../../../samples/mesh/desc-sample.xml', import.meta.url).pathname;
+const SAMPLES = new URL('../../fixtures/pipeline-sample/pubmed/', import.meta.url).pathname;
+const MESH = new URL('../../fixtures/pipeline-sample/desc-sample.xml', import.meta.url).pathname;
 
 interface DatasetRow {
   id: string;

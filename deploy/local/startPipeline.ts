@@ -129,6 +129,11 @@ export function serviceEnv(options: ServiceEnvOptions): Record<string, string> {
     const value = options.callerEnv[name];
     if (value) env[name] = value;
   }
+  // The keys of an endpoint list live in the variables its entries name (apiKeyEnv).
+  for (const name of endpointKeyVariables(env[SERVICE_OPTIONS.llmEndpoints.env])) {
+    const value = options.callerEnv[name];
+    if (value) env[name] = value;
+  }
   return {
     ...env,
     MEDISTILL_KAFKA_BROKERS: options.brokers.join(','),
@@ -244,4 +249,19 @@ export async function stopServices(services: readonly PipelineService[], graceMs
   const results = await Promise.allSettled(services.map((s) => stopPid(s.pid, MEDISTILL_BIN, { graceMs })));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/** The variable names an inline endpoint list gives as apiKeyEnv; none when it is unset, a file or not JSON (the service reports that). */
+export function endpointKeyVariables(list: string | undefined): string[] {
+  if (!list || list.trim().startsWith('@')) return [];
+  try {
+    const parsed: unknown = JSON.parse(list);
+    if (!Array.isArray(parsed)) return [];
+    return parsed.flatMap((e: unknown) => {
+      const name = typeof e === 'object' && e !== null ? (e as { apiKeyEnv?: unknown }).apiKeyEnv : undefined;
+      return typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? [name] : [];
+    });
+  } catch {
+    return [];
+  }
 }

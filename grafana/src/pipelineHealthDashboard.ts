@@ -139,6 +139,38 @@ export function pipelineHealthDashboard(): Dashboard {
         queries: [{ expr: `sum(increase(medistill_llm_estimated_cost_total{${SVC}}[24h]))` }],
       }),
 
+      row('LLM endpoints and batches'),
+      timeseries({
+        title: 'LLM requests per second by endpoint',
+        description: 'Requests to each endpoint of MEDISTILL_LLM_ENDPOINTS, by mode (online, batch) and outcome.',
+        unit: 'reqps',
+        queries: [{ expr: `sum by (endpoint, mode, outcome) (rate(medistill_llm_endpoint_requests_total{${SVC}}[${RATE}]))`, legend: '{{endpoint}} {{mode}} {{outcome}}' }],
+      }),
+      timeseries({
+        title: 'Endpoint up and failovers',
+        description: 'Whether each endpoint takes calls (0 while its circuit breaker keeps it out), and calls moved away from it per second, by reason.',
+        unit: 'short',
+        queries: [
+          { expr: `min by (endpoint) (medistill_llm_endpoint_up{${SVC}})`, legend: 'up {{endpoint}}' },
+          { expr: `sum by (endpoint, reason) (rate(medistill_llm_failovers_total{${SVC}}[${RATE}]))`, legend: 'failover {{endpoint}} {{reason}}' },
+        ],
+      }),
+      timeseries({
+        title: 'Estimated LLM cost per hour by endpoint and mode',
+        description: 'At each endpoint\'s prices: the Batch API price where the price table gives one.',
+        unit: 'currencyUSD',
+        queries: [{ expr: `sum by (endpoint, mode) (increase(medistill_llm_endpoint_cost_total{${SVC}}[1h]))`, legend: '{{endpoint}} {{mode}}' }],
+      }),
+      timeseries({
+        title: 'Batches and batch lines',
+        description: 'Batch API batches by status (submitted, completed, failed, expired, cancelled) and result lines by outcome (ok, error, unmatched, undecodable, missing, resubmitted), per hour.',
+        unit: 'short',
+        queries: [
+          { expr: `sum by (status) (increase(medistill_llm_batches_total{${SVC}}[1h]))`, legend: 'batches {{status}}' },
+          { expr: `sum by (outcome) (increase(medistill_llm_batch_lines_total{${SVC}}[1h]))`, legend: 'lines {{outcome}}' },
+        ],
+      }),
+
       row('Ingest'),
       timeseries({
         title: 'Entries ingested per second',

@@ -319,7 +319,10 @@ export class LlmBatchError extends LlmError {
   /** HTTP status of the line's response, when it had one. */
   readonly status: number | null;
   constructor(message: string, options: { kind: LlmBatchFailure; status?: number | null; cause?: unknown }) {
-    super(message, { retriable: options.kind !== 'cancelled' && !(options.status !== undefined && options.status !== null && options.status < 500 && options.status !== 429 && options.status !== 408), cause: options.cause });
+    const status = options.status ?? null;
+    // A line refused with a 4xx other than 408/429 would be refused again; a cancelled batch was stopped on purpose.
+    const refused = status !== null && status < 500 && status !== 408 && status !== 429;
+    super(message, { retriable: options.kind !== 'cancelled' && !refused, cause: options.cause });
     this.kind = options.kind;
     this.status = options.status ?? null;
   }

@@ -25,6 +25,8 @@ export interface EndpointHealth {
   /** Milliseconds until it may be tried again, 0 when available. */
   readonly retryInMs: number;
   readonly up: boolean;
+  /** True while a probe call is let through an endpoint that is out. */
+  readonly probing: boolean;
 }
 
 /**
@@ -83,6 +85,9 @@ export function createEndpointHealth(options: EndpointHealthOptions = {}): Endpo
     },
     get up() {
       return !open;
+    },
+    get probing() {
+      return probing;
     },
   };
 }

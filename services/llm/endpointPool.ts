@@ -113,7 +113,16 @@ export function createEndpointPool(endpoints: readonly LlmEndpoint[], options: E
             },
             { endpoint: e.name, prices: pricesOf(e).online, ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.random ? { random: options.random } : {}) },
           );
-          client = gateLlmClient(raw, gate, maxTokens);
+          // A call that waited in this endpoint's queue while the endpoint was taken out is not sent:
+          // it fails over at once instead of meeting the same failure (or a whole timeout).
+          const guarded: LlmClient = {
+            ...raw,
+            chatJson: (messages, schema, callOptions) =>
+              health.up || health.probing
+                ? raw.chatJson(messages, schema, callOptions)
+                : Promise.reject(new EndpointOutError(`LLM endpoint ${e.name} was taken out while the call waited`)),
+          };
+          client = gateLlmClient(guarded, gate, maxTokens);
           clients.set(role, client);
         }
         return client;
@@ -220,8 +229,16 @@ export function createEndpointPool(endpoints: readonly LlmEndpoint[], options: E
   };
 }
 
+/** A call reached an endpoint that had been taken out while the call waited in its queue; it was not sent. */
+class EndpointOutError extends LlmUnavailableError {
+  constructor(message: string) {
+    super(message, { attempts: 0, lastStatus: null });
+  }
+}
+
 /** Whether a failed call should move to another endpoint, and why; null when the request itself is at fault. */
 export function failoverReason(error: unknown): FailoverReason | null {
+  if (error instanceof EndpointOutError) return 'unavailable';
   if (error instanceof LlmUnavailableError) {
     const s = error.lastStatus;
     if (s === 429) return 'rate_limited';

@@ -3,6 +3,7 @@ import { createHopMetrics } from '../../../services/metrics/hopMetrics.ts';
 import { createInstrumentation } from '../../../services/instrumentation/instrumentation.ts';
 import { createIngestMetrics } from '../../../services/metrics/ingestMetrics.ts';
 import { createLlmMetrics } from '../../../services/metrics/llmMetrics.ts';
+import { createLlmEndpointMetrics } from '../../../services/metrics/llmEndpointMetrics.ts';
 import { createQualityMetrics } from '../../../services/metrics/qualityMetrics.ts';
 
 /**
@@ -14,6 +15,7 @@ export async function declaredMetricNames(): Promise<Set<string>> {
   const bus = createInstrumentation();
   createHopMetrics(registry, 'all', bus, async () => []);
   createLlmMetrics(registry, { service: 'all', pricePer1kInput: 0, pricePer1kOutput: 0 });
+  createLlmEndpointMetrics(registry, 'all');
   createQualityMetrics(registry, 'all');
   createIngestMetrics(registry, bus);
   const names = new Set<string>();

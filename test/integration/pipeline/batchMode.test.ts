@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { startLocalStack, type LocalStack } from '../../../deploy/local/localStack.ts';
+import { pollUntil } from '../../../deploy/local/pollUntil.ts';
+import { TOPICS } from '../../../services/contracts/avroSchemas.ts';
+import { startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.ts';
+import { readTopic } from '../../support/topicReader.ts';
+import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer.ts';
+import { simulatedModel } from '../../support/simulatedModel.ts';
+import { writeGeneratedRecords } from './fixtureInputs.ts';
+
+const MESH = new URL('../../../samples/mesh/desc-sample.xml', import.meta.url).pathname;
+const KEY = 'sk-batch-integration-31d7e0a2';
+
+let stack: LocalStack;
+let work: string;
+let kafka: Kafka;
+let llm: OpenAiTestServer;
+const services: ServiceProcess[] = [];
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    MEDISTILL_KAFKA_BROKERS: stack.brokers.join(','),
+    MEDISTILL_REGISTRY_URL: stack.registryUrl,
+    MEDISTILL_METRICS_PORT: '0',
+    MEDISTILL_METRICS_HOST: '127.0.0.1',
+    MEDISTILL_TOPIC_PARTITIONS: '3',
+    MEDISTILL_BATCH_MS: '5',
+    MEDISTILL_MESH_PATH: MESH,
+    MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state'),
+    MEDISTILL_SHUTDOWN_TIMEOUT_MS: '2000',
+    ...extra,
+  };
+}
+
+function start(name: string, extra: Record<string, string> = {}): ServiceProcess {
+  const p = startServiceProcess(name, [name], env(extra), join(work, `${name}.log`));
+  services.push(p);
+  return p;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const result = await pollUntil(async () => check(), { timeoutMs, intervalMs: 300 });
+  if (!result.ready) {
+    const logs = await Promise.all(services.map(async (s) => `== ${s.name}\n${(await readFile(s.logFile, 'utf8')).split('\n').slice(-15).join('\n')}`));
+    throw new Error(`timed out waiting for ${what}\n${logs.join('\n')}`);
+  }
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'medistill-batch-'));
+  stack = await startLocalStack({});
+  kafka = new Kafka({ clientId: 'batch-mode-test', brokers: stack.brokers, logLevel: logLevel.NOTHING });
+  llm = await startOpenAiTestServer({ responder: simulatedModel(), batchProcessDelayMs: 10 });
+}, 300_000);
+
+afterAll(async () => {
+  for (const s of services) s.kill('SIGKILL');
+  await llm?.close();
+  await stack?.stop();
+  await rm(work, { recursive: true, force: true });
+}, 60_000);
+
+describe('the generate service in batch mode on a real broker', () => {
+  it('commits no offset while its batch runs, loses nothing when killed mid-batch, and produces every record after restart through files and batches only', async () => {
+    const batchEnv = {
+      MEDISTILL_LLM_BASE_URL: llm.url,
+      MEDISTILL_LLM_API_KEY: KEY,
+      MEDISTILL_LLM_MODEL: 'sim-1',
+      MEDISTILL_LLM_MODE: 'batch',
+      // One file of exactly the 20 records, submitted as soon as they are all in.
+      MEDISTILL_LLM_BATCH_MAX_REQUESTS: '20',
+      MEDISTILL_LLM_BATCH_MAX_WAIT_MS: '20000',
+      MEDISTILL_LLM_BATCH_POLL_MS: '100',
+    };
+    // The first batch never finishes: the service holds its records in flight.
+    llm.enqueueBatchPlan({ kind: 'stall' });
+    start('annotate');
+    const generate = start('generate', batchEnv);
+    const input = join(work, 'in');
+    await mkdir(input);
+    const pmids = await writeGeneratedRecords(join(input, 'generated.xml'), 77_000_001, 20);
+    const ingest = startServiceProcess('ingest', ['ingest'], env({ MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: input }), join(work, 'ingest.log'));
+    expect(await ingest.exited).toBe(0);
+
+    const candidates = async (): Promise<Set<string>> => {
+      const keys = new Set<string>();
+      for (const m of await readTopic(kafka, TOPICS.candidates)) if (m.key && pmids.includes(m.key)) keys.add(m.key);
+      return keys;
+    };
+    const admin = kafka.admin();
+    await admin.connect();
+    const committed = async (): Promise<number> => {
+      const [topic] = await admin.fetchOffsets({ groupId: 'medistill-generate', topics: [TOPICS.annotated] });
+      return (topic?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    };
+    try {
+      await waitFor('the first batch (of every record) to be submitted', async () => llm.batches().length >= 1);
+      // Give the runner time to commit, were it going to.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await committed()).toBe(0);
+      expect((await candidates()).size).toBe(0);
+
+      generate.kill('SIGKILL');
+      await generate.exited;
+      start('generate', batchEnv);
+      await waitFor('every record to be produced after the restart', async () => (await candidates()).size === pmids.length);
+      await waitFor('the offsets of every record to be committed', async () => (await committed()) >= pmids.length);
+    } finally {
+      await admin.disconnect();
+    }
+    expect(llm.chatRequests()).toHaveLength(0);
+    expect(llm.batches().length).toBeGreaterThanOrEqual(2);
+    expect(llm.batches().slice(1).every((b) => b.status === 'completed')).toBe(true);
+    const log = await readFile(join(work, 'generate.log'), 'utf8');
+    expect(log).toContain('LLM mode: batch');
+    expect(log).not.toContain(KEY);
+  }, 300_000);
+});

@@ -64,7 +64,8 @@ export const SERVICE_OPTIONS = {
   llmPricePer1kOutput: { env: 'MEDISTILL_LLM_PRICE_PER_1K_OUTPUT', schema: z.coerce.number().min(0).default(0), description: 'Price per 1,000 completion tokens, for the cost estimate' },
   llmEndpoints: {
     env: 'MEDISTILL_LLM_ENDPOINTS',
-    schema: z.string().min(1).optional(),
+    // A MEDISTILL_CONFIG file may give the list as a JSON array rather than as text.
+    schema: z.preprocess((v) => (Array.isArray(v) ? JSON.stringify(v) : v), z.string().min(1)).optional(),
     description:
       'Several OpenAI-compatible endpoints instead of MEDISTILL_LLM_BASE_URL: a JSON array, or @file.json, of {name, baseUrl, apiKeyEnv, rpm, tpm, maxConcurrency, weight, pricePer1kInput, pricePer1kOutput, batchPricePer1kInput, batchPricePer1kOutput, ...}; each key is read from the variable its apiKeyEnv names',
   },

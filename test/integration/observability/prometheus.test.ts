@@ -30,6 +30,9 @@ const NO_DATA_IN_PROCESS: Record<string, string> = {
   'Time waiting on the rate limit (B)': 'concurrency-slot waits come from the LLM call gate, which the in-process run does not use',
   'E-utilities requests and errors per second (A)': 'the run reads local files, so no E-utilities request is made',
   'Newest entry date ingested (A)': 'the newest entry date is known only from E-utilities windows; files carry no entry date',
+  'Endpoint up and failovers (B)': 'the run has one endpoint, which never fails, so no call moves',
+  'Batches and batch lines (A)': 'the run calls the LLM online; batches exist only with --llm-mode batch',
+  'Batches and batch lines (B)': 'the run calls the LLM online; batch lines exist only with --llm-mode batch',
 };
 
 interface VectorSample {

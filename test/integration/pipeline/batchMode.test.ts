@@ -12,7 +12,7 @@ import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/open
 import { simulatedModel } from '../../support/simulatedModel.ts';
 import { writeGeneratedRecords } from './fixtureInputs.ts';
 
-const MESH = new URL('../../../samples/mesh/desc-sample.xml', import.meta.url).pathname;
+const MESH = new URL('../../fixtures/pipeline-sample/desc-sample.xml', import.meta.url).pathname;
 const KEY = 'sk-batch-integration-31d7e0a2';
 
 let stack: LocalStack;

@@ -273,7 +273,7 @@ const body = [
   '|---|---:|---|---:|---:|---:|---|---:|',
   ...tp,
   '',
-  'Failover: the same two endpoints; 300 calls; when 150 are answered the second endpoint starts answering 500.',
+  'Failover: the same two endpoints; 300 calls; when 150 are answered the second endpoint starts answering 500. Calls moved: every call that left ep2, including those waiting in its queue when it was taken out (they move without being sent); requests after the failure: what each server received.',
   '',
   '| scenario | answered | lost | calls moved | endpoints taken out | RPM before | RPM after | requests after the failure |',
   '|---|---:|---:|---:|---|---:|---:|---|',

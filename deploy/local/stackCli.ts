@@ -1,6 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fetchStackArtifacts } from './fetchArtifacts.ts';
 import { DEFAULT_STACK_DIR, startLocalStack } from './localStack.ts';
@@ -10,12 +10,16 @@ import { StackUsageError } from './stackErrors.ts';
 import { readStackState, removeStackState, writeStackState, type StackState } from './stackState.ts';
 import { isRunning, stopPid } from './stopPid.ts';
 import { MEDISTILL_BIN, startPipeline, stopServices } from './startPipeline.ts';
+import { localPrometheusConfig } from './localPrometheusConfig.ts';
 
 const USAGE = `usage: stackCli.ts <fetch|up|down> [--dir <folder>] [--artifacts <folder>] [--kafka-port <n>] [--registry-port <n>] [--no-pipeline]
   fetch  resolve Kafka and the schema registry with Maven (cached under <folder>/artifacts)
-  up     start both, detached, then the services annotate, generate, judge and export against them,
-         and feed the bundled sample through ingest; the dataset appears in <folder>/export;
-         write <folder>/state.json; print the addresses (--no-pipeline: broker and registry only)
+  up     start both, detached, then the services annotate, generate, judge, export and ingest against
+         them, ingest watching <folder>/inbox (seeded with the bundled sample at the first start);
+         metrics on fixed ports (ingest 9464, annotate 9465, generate 9466, judge 9467, export 9468;
+         --free-ports: any free ones) and <folder>/prometheus.yml to scrape them; the dataset appears
+         in <folder>/export; write <folder>/state.json; print the addresses (--no-pipeline: broker
+         and registry only)
   down   stop what <folder>/state.json lists: the services first, then the broker and the registry
   --dir defaults to .stack/ at the repository root, --artifacts to <dir>/artifacts
   MEDISTILL_LLM_* and MEDISTILL_JUDGE_MODEL pass through to the services (rule-based when unset)`;
@@ -54,6 +58,8 @@ interface UpOptions {
   kafkaPort: number | undefined;
   registryPort: number | undefined;
   pipeline: boolean;
+  /** Free metrics ports instead of the fixed ones (tests). */
+  freePorts: boolean;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -112,6 +118,7 @@ async function up(options: UpOptions, print: (line: string) => void): Promise<vo
       brokers: current.brokers,
       registryUrl: current.registryUrl,
       callerEnv: options.env,
+      ports: options.freePorts ? 'free' : 'fixed',
       // Recorded at spawn, so that `down` finds a service even if this command dies before it is ready.
       onSpawn: async (service) => {
         current.services = [...(current.services ?? []), service];
@@ -121,6 +128,10 @@ async function up(options: UpOptions, print: (line: string) => void): Promise<vo
     });
     print(`pipeline up in ${((Date.now() - started) / 1000).toFixed(1)} s; the dataset appears in ${pipeline.datasetFile} as the export catches up`);
     print(`metrics: ${pipeline.services.map((s) => `http://127.0.0.1:${s.metricsPort}/metrics`).join(' ')}`);
+    const prometheusFile = join(dir, 'prometheus.yml');
+    const alerts = fileURLToPath(new URL('../prometheus/alerts.yml', import.meta.url));
+    await writeFile(prometheusFile, localPrometheusConfig(Object.fromEntries(pipeline.services.map((s) => [s.name, s.metricsPort])), alerts));
+    print(`prometheus: --config.file=${prometheusFile} scrapes every service (with fixed ports the same as deploy/prometheus/prometheus-local.yml)`);
     print(`stop everything with: npm run stack:down${dir === resolve(DEFAULT_STACK_DIR) ? '' : ` -- --dir ${dir}`}`);
   } catch (err) {
     // Up either works or leaves nothing running; the logs stay in the run folder.
@@ -147,6 +158,7 @@ export async function runStackCli(
       'kafka-port': { type: 'string' },
       'registry-port': { type: 'string' },
       'no-pipeline': { type: 'boolean' },
+      'free-ports': { type: 'boolean' },
     },
   });
   const dir = resolve(values.dir ?? DEFAULT_STACK_DIR);
@@ -169,6 +181,7 @@ export async function runStackCli(
           kafkaPort: parsePort('kafka-port', values['kafka-port']),
           registryPort: parsePort('registry-port', values['registry-port']),
           pipeline: !values['no-pipeline'],
+          freePorts: values['free-ports'] === true,
           env,
         },
         print,

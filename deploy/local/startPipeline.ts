@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_OPTIONS, type ServiceOptionKey } from '../../services/config/serviceConfig.ts';
@@ -19,7 +19,20 @@ export const MEDISTILL_BIN = join(REPO_ROOT, 'bin', 'medistill.js');
 export const SAMPLE_INPUT = join(REPO_ROOT, 'samples', 'pubmed');
 
 /** The stage services, in pipeline order: each is started once the one before it is ready. */
-export const PIPELINE_SERVICES = ['annotate', 'generate', 'judge', 'export'] as const;
+export const PIPELINE_SERVICES = ['annotate', 'generate', 'judge', 'export', 'ingest'] as const;
+
+/**
+ * The metrics port of each service of `stack:up`, fixed so that a Prometheus (the shipped
+ * `deploy/prometheus/prometheus-local.yml`) and a Grafana can be pointed at the stack. In compose
+ * and Kubernetes each service has its own address and serves on 9464.
+ */
+export const STACK_METRICS_PORTS: Readonly<Record<(typeof PIPELINE_SERVICES)[number], number>> = {
+  ingest: 9464,
+  annotate: 9465,
+  generate: 9466,
+  judge: 9467,
+  export: 9468,
+};
 
 /** The LLM options a caller's environment passes through to the services (rule-based when unset). */
 const LLM_OPTION_KEYS: readonly ServiceOptionKey[] = (Object.keys(SERVICE_OPTIONS) as ServiceOptionKey[]).filter(
@@ -154,11 +167,13 @@ export interface PipelineOptions {
   registryUrl: string;
   /** The caller's environment, for PATH, HOME and the LLM settings. */
   callerEnv: Readonly<Record<string, string | undefined>>;
-  /** PubMed XML fed once through the ingest service. Default {@link SAMPLE_INPUT}. */
+  /** PubMed XML copied into the watched inbox at the first start. Default {@link SAMPLE_INPUT}. */
   input?: string;
+  /** Metrics ports: the fixed {@link STACK_METRICS_PORTS} (default), or free ones (tests). */
+  ports?: 'fixed' | 'free';
   /** Deadline of each service's /readyz. Default 120 s. */
   readyTimeoutMs?: number;
-  /** Deadline of the ingest run. Default 5 minutes. */
+  /** Deadline of the ingest of the first files of the inbox. Default 5 minutes. */
   ingestTimeoutMs?: number;
   /** Called when a service process exists (before it is ready), to record its pid. */
   onSpawn: (service: PipelineService) => Promise<void> | void;
@@ -172,37 +187,49 @@ export interface RunningPipeline {
   /** The export's accepted-item shards as a glob (`<exportDir>/data/accepted-*.jsonl`), written as judgements arrive. */
   datasetFile: string;
   ingestLogFile: string;
+  /** The folder ingest watches: update files dropped there are ingested. */
+  inbox: string;
 }
 
+/** Name of the folder of update files ingest watches, in the stack folder. */
+export const INBOX_DIR = 'inbox';
+
 /**
- * Starts annotate, generate, judge and export as detached services against the stack, one at a time
- * (each once the one before answers /readyz: services started together race to create the same
- * topics), then runs the ingest service once over the input and waits for it to finish.
+ * Starts annotate, generate, judge, export and ingest as detached services against the stack, one at
+ * a time (each once the one before answers /readyz: services started together race to create the
+ * same topics). Ingest watches the stack's inbox folder, seeded with the sample at the first start,
+ * and keeps running with its metrics; this waits until it has taken the files present at start.
  */
 export async function startPipeline(options: PipelineOptions): Promise<RunningPipeline> {
   const logDir = join(options.runDir, 'services');
   await mkdir(logDir, { recursive: true });
   const exportDir = join(options.stackDir, 'export');
-  const ports = await freePorts(PIPELINE_SERVICES.length + 1);
+  const inbox = join(options.stackDir, INBOX_DIR);
+  const seeded = await seedInbox(inbox, options.input ?? SAMPLE_INPUT);
+  const free = options.ports === 'free' ? await freePorts(PIPELINE_SERVICES.length) : null;
+  const portOf = (name: (typeof PIPELINE_SERVICES)[number], i: number): number => (free ? (free[i] as number) : STACK_METRICS_PORTS[name]);
   const env = (port: number, extra: Record<string, string>): Record<string, string> =>
     serviceEnv({ callerEnv: options.callerEnv, brokers: options.brokers, registryUrl: options.registryUrl, metricsPort: port, extra });
   const common = {
     MEDISTILL_EXPORT_DIR: exportDir,
-    MEDISTILL_INGEST_STATE_DIR: join(options.runDir, 'ingest-state'),
+    MEDISTILL_INGEST_STATE_DIR: join(options.stackDir, 'ingest-state'),
     // Below the grace `stack down` gives, so a service drains and commits before it is killed.
     MEDISTILL_SHUTDOWN_TIMEOUT_MS: '15000',
+  };
+  const perService: Partial<Record<(typeof PIPELINE_SERVICES)[number], Record<string, string>>> = {
+    ingest: { MEDISTILL_INGEST_SOURCE: 'folder', MEDISTILL_INGEST_INPUT: inbox, MEDISTILL_POLL_INTERVAL_MS: '1000' },
   };
   const llm = options.callerEnv[SERVICE_OPTIONS.llmBaseUrl.env];
   options.print(llm ? `LLM backends at ${llm}` : 'rule-based backends (set MEDISTILL_LLM_BASE_URL and MEDISTILL_LLM_API_KEY for an LLM)');
 
   const services: PipelineService[] = [];
   for (const [i, name] of PIPELINE_SERVICES.entries()) {
-    const port = ports[i] as number;
+    const port = portOf(name, i);
     const started = Date.now();
     const launched = await launchService({
       name,
       args: [name],
-      env: env(port, common),
+      env: env(port, { ...common, ...perService[name] }),
       metricsPort: port,
       logFile: join(logDir, `${name}.log`),
       detached: true,
@@ -214,31 +241,42 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     options.print(`${name.padEnd(9)} ready in ${((Date.now() - started) / 1000).toFixed(1)} s  (pid ${service.pid}, metrics http://127.0.0.1:${port}/metrics, log ${service.logFile})`);
   }
 
-  const input = options.input ?? SAMPLE_INPUT;
   const ingestLogFile = join(logDir, 'ingest.log');
   const ingestTimeoutMs = options.ingestTimeoutMs ?? 300_000;
-  const ingest = await spawnServer({
-    command: process.execPath,
-    args: [MEDISTILL_BIN, 'ingest'],
-    cwd: REPO_ROOT,
-    outputFile: ingestLogFile,
-    env: env(ports[PIPELINE_SERVICES.length] as number, { ...common, MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: input }),
+  const checkpoints = join(common.MEDISTILL_INGEST_STATE_DIR, 'checkpoints.json');
+  const taken = await pollUntil(async () => allDone(checkpoints, seeded), {
+    timeoutMs: ingestTimeoutMs,
+    intervalMs: 500,
   });
-  let timer: NodeJS.Timeout | undefined;
-  const status = await Promise.race([
-    ingest.exited,
-    new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), ingestTimeoutMs);
-    }),
-  ]).finally(() => clearTimeout(timer));
-  if (status === 'timeout' || status.code !== 0) {
-    await ingest.stop({ graceMs: 5_000 }).catch(() => undefined);
-    const detail = status === 'timeout' ? `did not finish within ${ingestTimeoutMs} ms` : `exited with code ${status.code ?? status.signal}`;
-    throw new StackError(`ingest of ${input} ${detail}\n--- ingest log (tail) ---\n${await logTail(ingestLogFile, 4_096)}`, { retriable: false });
+  if (!taken.ready) {
+    throw new StackError(`ingest did not take the ${seeded.length} file(s) of ${inbox} within ${ingestTimeoutMs} ms\n--- ingest log (tail) ---\n${await logTail(ingestLogFile, 4_096)}`, { retriable: false });
   }
-  const produced = /ingest: (produced .*)$/m.exec(await logTail(ingestLogFile, 4_096))?.[1];
-  options.print(`ingest    ${input}: ${produced ?? 'done'}  (log ${ingestLogFile})`);
-  return { services, exportDir, datasetFile: join(exportDir, ACCEPTED_GLOB), ingestLogFile };
+  options.print(`ingest    watching ${inbox}: ${seeded.length ? `${seeded.length} sample file(s) ingested` : 'no new file'}; drop PubMed update files there  (log ${ingestLogFile})`);
+  return { services, exportDir, datasetFile: join(exportDir, ACCEPTED_GLOB), ingestLogFile, inbox };
+}
+
+/** Copies the input's PubMed files into a new inbox; an inbox that exists is left as it is (its files are done or pending). */
+async function seedInbox(inbox: string, input: string): Promise<string[]> {
+  try {
+    await mkdir(inbox);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return [];
+    throw err;
+  }
+  const names = (await readdir(input)).filter((n) => /\.xml(\.gz)?$/i.test(n)).sort();
+  for (const n of names) await copyFile(join(input, n), join(inbox, n));
+  return names;
+}
+
+/** True when the folder source's checkpoint names every one of `files` as done. */
+async function allDone(checkpoints: string, files: readonly string[]): Promise<boolean> {
+  if (files.length === 0) return true;
+  try {
+    const text = await readFile(checkpoints, 'utf8');
+    return files.every((f) => text.includes(JSON.stringify(f)));
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { processEnvironment } from '../config/serviceConfig.ts';
 import { REPLAY_USAGE, replayCommand, stageServiceCommand } from './serviceCommands.ts';
 import { runIngestService } from '../runtime/kafka/ingestService.ts';
 import { snapshotCommand, SNAPSHOT_USAGE } from './snapshotCommand.ts';
+import { consumeCommand, CONSUME_USAGE } from './consumeCommand.ts';
 
 const USAGE = `medistill: distil MeSH-guided, judged biomedical question-answer datasets from PubMed
 
@@ -22,6 +23,7 @@ commands that run one stage as a Kafka service (settings from MEDISTILL_* variab
   export     qa.judged.v1 → the dataset folder (MEDISTILL_EXPORT_DIR), snapshots on a schedule;
              with --snapshot: publish a snapshot of a dataset folder now
   replay     re-consume a topic under a new consumer group
+  consume    print a topic's messages decoded, as JSON lines
 
 ${RUN_USAGE}
 
@@ -29,7 +31,9 @@ ${ANNOTATE_USAGE}
 
 ${REPLAY_USAGE}
 
-${SNAPSHOT_USAGE}`;
+${SNAPSHOT_USAGE}
+
+${CONSUME_USAGE}`;
 
 const SHORT_USAGE = `usage: medistill <command> [flags]
 commands: run, annotate, ingest, generate, judge, export, replay, consume, help
@@ -58,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runIngestService(io.env);
       case 'replay':
         return await replayCommand(rest, io.env);
+      case 'consume':
+        return await consumeCommand(rest, io);
       case undefined:
         // No command is a mistake, not a request for help: a short usage on stderr, exit 2.
         io.stderr.write(`${SHORT_USAGE}\n`);

@@ -18,6 +18,9 @@ import { pricesOf } from '../llm/llmEndpoints.ts';
 import type { LlmClient } from '../llm/llmClient.ts';
 import type { LlmConfig } from '../llm/llmConfig.ts';
 import { LlmConfigError } from '../errors/medistillErrors.ts';
+import { cacheLlmClient } from '../llm/cache/cachedLlmClient.ts';
+import type { OpenLlmCache } from '../llm/cache/openLlmCache.ts';
+import type { LlmCacheEventListener } from '../llm/cache/llmCacheEvents.ts';
 
 export const BACKEND_CHOICES = ['auto', 'rule-based', 'llm'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -33,6 +36,11 @@ export interface Backends {
   close(): Promise<void>;
 }
 
+/** True when the choice and configuration give LLM backends. */
+export function usesLlm(choice: BackendChoice, config: ServiceConfig): boolean {
+  return choice === 'llm' || (choice === 'auto' && llmConfigured(config));
+}
+
 /** Chooses the generator and judge: LLM ones when an LLM server is configured (or asked for), else rule-based. */
 export function buildBackends(options: {
   choice: BackendChoice;
@@ -44,10 +52,11 @@ export function buildBackends(options: {
   itemsPerRecord: number;
   /** Services: LLM events for metrics, and the rate-limit and concurrency gate every call goes through. */
   llm?: { onEvent?: LlmEventListener; gate?: LlmCallGate; onGateEvent?: (event: LlmCallGateEvent) => void };
+  /** The response cache in front of every LLM call (outside the gate, the endpoints and the batch queue: a hit costs nothing). */
+  cache?: { open: OpenLlmCache; onEvent?: LlmCacheEventListener } | null;
 }): Backends {
   const { choice, config, env, vocab, hierarchyScorer, thresholds, itemsPerRecord } = options;
-  const useLlm = choice === 'llm' || (choice === 'auto' && llmConfigured(config));
-  if (!useLlm) {
+  if (!usesLlm(choice, config)) {
     return {
       generator: createRuleBasedGenerator({ vocab, itemsPerRecord }),
       judge: createRuleBasedJudge({ hierarchyScorer, thresholds }),
@@ -91,6 +100,23 @@ export function buildBackends(options: {
     };
     generatorClient = build(settings.generator);
     judgeClient = settings.judge.model === settings.generator.model ? generatorClient : build(settings.judge);
+  }
+  // The response cache wraps the outermost client of every mode, so a hit skips the gate, the
+  // endpoint routing and the batch queue alike.
+  const cache = options.cache;
+  if (cache) {
+    const withCache = (client: LlmClient, c: LlmConfig): LlmClient =>
+      cacheLlmClient(client, {
+        store: cache.open.store,
+        backend: 'openai-chat',
+        params: { temperature: c.temperature, maxTokens: c.maxTokens, jsonMode: c.jsonMode },
+        mode: cache.open.mode,
+        ...(cache.open.ttlMs !== undefined ? { ttlMs: cache.open.ttlMs } : {}),
+        ...(cache.onEvent ? { onEvent: cache.onEvent } : {}),
+      });
+    const shared = judgeClient === generatorClient;
+    generatorClient = withCache(generatorClient, settings.generator);
+    judgeClient = shared ? generatorClient : withCache(judgeClient, settings.judge);
   }
   return {
     generator: createLlmGenerator({ client: generatorClient, itemsPerRecord, vocabulary: vocab }),

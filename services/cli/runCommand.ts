@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { packageRoot } from '../config/packageRoot.ts';
 import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
@@ -26,15 +27,19 @@ import { createProgressReporter } from './progressReporter.ts';
 import { formatSummary, type RunSummary } from './formatSummary.ts';
 import { UsageError } from '../errors/medistillErrors.ts';
 import { positiveInt, wholeNumber } from './numericFlags.ts';
-import { buildBackends, BACKEND_CHOICES, type BackendChoice } from './buildBackends.ts';
+import { buildBackends, BACKEND_CHOICES, usesLlm, type BackendChoice } from './buildBackends.ts';
 import { parseThresholds } from './parseThresholds.ts';
 import { loadServiceConfig } from '../config/serviceConfig.ts';
 import { MAX_LINGER_MS, serveRunMetrics } from '../metrics/serveRunMetrics.ts';
+import { describeLlmCache, openLlmCache, type OpenLlmCache } from '../llm/cache/openLlmCache.ts';
+import { parseDuration } from '../config/duration.ts';
+import type { ServiceConfig } from '../config/serviceConfig.ts';
 
 export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--input ...] [--mesh <desc.xml[.gz]>] [--out <dir>]
                      [--limit N] [--concurrency N] [--backend auto|rule-based|llm]
                      [--items-per-record N] [--threshold criterion=value,...] [--quiet]
                      [--llm-mode online|batch] [--metrics-port N [--linger-ms N]]
+                     [--no-cache | --cache-only] [--cache-dir <dir>] [--cache-ttl <duration>]
 
 Runs the whole chain in one process: ingest, annotate, generate, judge, export.
   --input              PubMed XML (.xml or .xml.gz): a file, a folder or a glob; repeatable
@@ -53,6 +58,12 @@ Runs the whole chain in one process: ingest, annotate, generate, judge, export.
                        (half price at OpenAI, results within 24 h); MEDISTILL_LLM_MODE by default
   --metrics-port       serve Prometheus /metrics on this port while the run goes on (0: any free port)
   --linger-ms          keep serving metrics this long after the run, for a last scrape (default 0)
+  --no-cache           neither read nor write the LLM response cache: every call goes to the model
+  --cache-only         answer LLM calls from the cache only, never call the model (a miss is a counted failure)
+  --cache-dir          folder of the LLM response cache (default MEDISTILL_LLM_CACHE_DIR, else
+                       $XDG_CACHE_HOME/medistill/llm-responses or ~/.cache/medistill/llm-responses);
+                       MEDISTILL_LLM_CACHE_URL (Redis) takes precedence
+  --cache-ttl          lifetime of new cache entries, e.g. 30d (default MEDISTILL_LLM_CACHE_TTL, else no expiry)
 LLM settings come from the environment: MEDISTILL_LLM_BASE_URL, MEDISTILL_LLM_API_KEY (or
 OPENAI_API_KEY), MEDISTILL_LLM_MODEL, MEDISTILL_JUDGE_MODEL, MEDISTILL_LLM_TIMEOUT_MS,
 MEDISTILL_LLM_MAX_RETRIES; several endpoints from MEDISTILL_LLM_ENDPOINTS; batch mode from
@@ -82,6 +93,10 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
         'metrics-port': { type: 'string' },
         'linger-ms': { type: 'string' },
         'llm-mode': { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
+        'cache-only': { type: 'boolean', default: false },
+        'cache-dir': { type: 'string' },
+        'cache-ttl': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
@@ -102,6 +117,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   const thresholds = parseThresholds(v.threshold ?? []);
   const metricsPort = v['metrics-port'] === undefined ? undefined : wholeNumber('metrics-port', v['metrics-port'], 65_535);
   const lingerMs = v['linger-ms'] === undefined ? 0 : wholeNumber('linger-ms', v['linger-ms'], MAX_LINGER_MS);
+  if (v['no-cache'] && v['cache-only']) throw new UsageError('--no-cache and --cache-only exclude each other');
   const outDir = resolve(v.out ?? 'out');
   const log = (line: string): void => {
     if (!v.quiet) io.stderr.write(`${line}\n`);
@@ -133,10 +149,27 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
           bus,
         );
   if (observed) log(`metrics: serving /metrics on ${config.metricsHost}:${observed.port}`);
+  let cache: OpenLlmCache | null = null;
   try {
-    const backends = buildBackends({ choice: backend, config, env: io.env, vocab, hierarchyScorer, thresholds, itemsPerRecord, llm: { onEvent: (e) => bus.emit(e) } });
+    if (usesLlm(backend, config)) {
+      cache = await openLlmCache(runCacheSettings(config, io.env, { noCache: v['no-cache'] === true, cacheOnly: v['cache-only'] === true, dir: v['cache-dir'], ttl: v['cache-ttl'] }));
+    }
+    const backends = buildBackends({
+      choice: backend,
+      config,
+      env: io.env,
+      vocab,
+      hierarchyScorer,
+      thresholds,
+      itemsPerRecord,
+      llm: { onEvent: (e) => bus.emit(e) },
+      cache: cache ? { open: cache, onEvent: (e) => bus.emit(e) } : null,
+    });
     log(`input: ${files.length} file(s); mesh: ${vocab.version}; generator: ${backends.generator.name}; judge: ${backends.judge.name}`);
     for (const line of backends.settingsLines) log(`  ${line}`);
+    if (usesLlm(backend, config)) log(`  ${describeLlmCache(cache)}`);
+    const cacheTally = { hit: 0, miss: 0, corrupt: 0, error: 0 };
+    bus.on('llm_cache.lookup', (e) => void cacheTally[e.outcome]++);
 
     await mkdir(outDir, { recursive: true });
     // A run writes a fresh dataset: what an earlier run left in the folder does not carry over.
@@ -183,14 +216,32 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
       await store.close();
     }
     if (!v.quiet) progress.finish({ ...snapshot, fraction: 1 });
+    if (cache) {
+      log(`LLM response cache: ${cacheTally.hit} hits, ${cacheTally.miss} misses, ${cacheTally.corrupt} unusable entries, ${cacheTally.error} store errors`);
+    }
 
     const result: RunSummary = { ...run, exported: exported.accepted, duplicatesDropped: exported.duplicates, removed: exported.removed };
     await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
     io.stdout.write(`${formatSummary(result, { outDir, failuresLogged: failures.count, dataset: exported.files })}\n`);
     return result;
   } finally {
+    await cache?.store.close().catch(() => undefined);
     await observed?.close(lingerMs);
   }
+}
+
+/** The cache settings of a run: flags over MEDISTILL_LLM_CACHE_*; the embedded store in the user's cache folder by default. */
+function runCacheSettings(
+  config: ServiceConfig,
+  env: NodeJS.ProcessEnv,
+  flags: { noCache: boolean; cacheOnly: boolean; dir: string | undefined; ttl: string | undefined },
+): Parameters<typeof openLlmCache>[0] {
+  const mode = flags.noCache ? 'off' : flags.cacheOnly ? 'only' : config.llmCacheMode;
+  const ttl = flags.ttl ?? config.llmCacheTtl;
+  const ttlMs = ttl === undefined ? undefined : parseDuration(flags.ttl !== undefined ? '--cache-ttl' : 'MEDISTILL_LLM_CACHE_TTL', ttl);
+  const cacheHome = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  const dir = resolve(flags.dir ?? config.llmCacheDir ?? join(cacheHome, 'medistill', 'llm-responses'));
+  return { mode, dir, ...(flags.dir === undefined && config.llmCacheUrl ? { url: config.llmCacheUrl } : {}), ...(ttlMs !== undefined ? { ttlMs } : {}) };
 }
 
 /** Removes the dataset and the export state an earlier run left in `outDir`. */

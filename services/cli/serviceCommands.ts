@@ -24,8 +24,11 @@ import { createLlmMetrics } from '../metrics/llmMetrics.ts';
 import { createLlmEndpointMetrics } from '../metrics/llmEndpointMetrics.ts';
 import type { LlmCallGateEvent } from '../llm/llmCallGate.ts';
 import { subscribeQualityMetrics } from '../metrics/qualityMetrics.ts';
-import { buildBackends } from './buildBackends.ts';
 import { llmConfigured } from '../config/llmSettings.ts';
+import { buildBackends, usesLlm } from './buildBackends.ts';
+import { subscribeLlmCacheMetrics } from '../metrics/llmCacheMetrics.ts';
+import { describeLlmCache, openLlmCache } from '../llm/cache/openLlmCache.ts';
+import { parseDuration } from '../config/duration.ts';
 import { bundledMeshPath } from './runCommand.ts';
 
 export const STAGE_SERVICES = ['annotate', 'generate', 'judge', 'export'] as const;
@@ -61,8 +64,23 @@ function buildLlmGate(name: StageServiceName, ctx: StageContext): { gate: LlmCal
 /** The generator and judge of a service: LLM ones behind the gate when an LLM is configured, else rule-based. */
 async function buildServiceBackends(name: StageServiceName, ctx: StageContext) {
   const vocab = await loadVocab(ctx);
+  const { config } = ctx;
+  // The response cache all replicas share (Redis), or an embedded one for a single replica.
+  const cache = usesLlm('auto', config)
+    ? await openLlmCache({
+        mode: config.llmCacheMode,
+        ...(config.llmCacheUrl ? { url: config.llmCacheUrl } : {}),
+        ...(config.llmCacheDir ? { dir: config.llmCacheDir } : {}),
+        ...(config.llmCacheTtl ? { ttlMs: parseDuration('MEDISTILL_LLM_CACHE_TTL', config.llmCacheTtl) } : {}),
+      })
+    : null;
+  if (usesLlm('auto', config)) {
+    ctx.log(describeLlmCache(cache));
+    subscribeLlmCacheMetrics(ctx.registry, { service: name, pricePer1kInput: config.llmPricePer1kInput, pricePer1kOutput: config.llmPricePer1kOutput }, ctx.instrumentation);
+  }
   const backends = buildBackends({
     choice: 'auto',
+    cache: cache ? { open: cache, onEvent: (e) => ctx.instrumentation.emit(e) } : null,
     config: ctx.config,
     env: ctx.env,
     vocab,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors/medistillErrors.ts';
+import { DURATION_PATTERN } from './duration.ts';
 
 /**
  * One option of a service: its environment variable, schema (with default), description, and
@@ -76,6 +77,27 @@ export const SERVICE_OPTIONS = {
   llmBatchMaxSubmissions: { env: 'MEDISTILL_LLM_BATCH_MAX_SUBMISSIONS', schema: int(1, 10).default(3), description: 'Times a request is submitted (again after an expired or failed batch, or an error line) before it fails' },
   llmBatchPricePer1kInput: { env: 'MEDISTILL_LLM_BATCH_PRICE_PER_1K_INPUT', schema: z.coerce.number().min(0).optional(), description: 'Price per 1,000 prompt tokens through the Batch API (default: MEDISTILL_LLM_PRICE_PER_1K_INPUT)' },
   llmBatchPricePer1kOutput: { env: 'MEDISTILL_LLM_BATCH_PRICE_PER_1K_OUTPUT', schema: z.coerce.number().min(0).optional(), description: 'Price per 1,000 completion tokens through the Batch API (default: MEDISTILL_LLM_PRICE_PER_1K_OUTPUT)' },
+  llmCacheMode: {
+    env: 'MEDISTILL_LLM_CACHE_MODE',
+    schema: z.enum(['use', 'off', 'only']).default('use'),
+    description: 'LLM response cache: use (read and write), off, or only (answer from the cache, never call the model; a miss is a counted failure)',
+  },
+  llmCacheUrl: {
+    env: 'MEDISTILL_LLM_CACHE_URL',
+    schema: z.url({ protocol: /^rediss?$/ }).optional(),
+    description: 'Redis URL of the response cache all replicas share (redis://host:port/db); takes precedence over MEDISTILL_LLM_CACHE_DIR',
+    secret: true,
+  },
+  llmCacheDir: {
+    env: 'MEDISTILL_LLM_CACHE_DIR',
+    schema: z.string().min(1).optional(),
+    description: 'Folder of the embedded (LevelDB) response cache; one process at a time (default for medistill run: ~/.cache/medistill/llm-responses; services: unset, no cache without a URL)',
+  },
+  llmCacheTtl: {
+    env: 'MEDISTILL_LLM_CACHE_TTL',
+    schema: z.string().regex(DURATION_PATTERN, 'a duration such as 90s, 12h or 30d').optional(),
+    description: 'Lifetime of new cache entries (e.g. 30d); unset: entries never expire (medistill cache prune removes old ones)',
+  },
   itemsPerRecord: { env: 'MEDISTILL_ITEMS_PER_RECORD', schema: int(1, 20).default(3), description: 'Candidates asked per record' },
   exportDir: { env: 'MEDISTILL_EXPORT_DIR', schema: z.string().min(1).default('out/export'), description: 'Folder of the exported dataset' },
   exportSnapshotIntervalMs: {

@@ -171,6 +171,7 @@ const provenance = {
     { name: 'version', type: str },
     { name: 'promptVersion', type: str },
     { name: 'model', ...optional(str) },
+    { name: 'cached', type: 'boolean', default: false, doc: 'True when the LLM answer came from the response cache' },
   ],
 };
 

@@ -12,6 +12,7 @@ export function toProvenanceValue(provenance: Provenance): ProvenanceValue {
     version: provenance.version,
     promptVersion: provenance.promptVersion,
     model: provenance.model,
+    cached: provenance.cached === true,
   };
 }
 
@@ -23,6 +24,7 @@ export function fromProvenanceValue(value: ProvenanceValue): Provenance {
     version: value.version,
     promptVersion: value.promptVersion,
     model: value.model,
+    ...(value.cached ? { cached: true } : {}),
   };
 }
 

@@ -297,6 +297,13 @@ export class LlmAbortedError extends LlmError {
   }
 }
 
+/** `--cache-only` (or MEDISTILL_LLM_CACHE_MODE=only) and the response cache holds no usable answer: no request is sent. */
+export class LlmCacheMissError extends LlmError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { retriable: false, cause: options.cause });
+  }
+}
+
 /** A 2xx response whose body broke off or is not a chat completion; retried like a connection error. */
 export class LlmProtocolError extends LlmError {
   readonly status: number;
@@ -449,6 +456,13 @@ export class SchemaRegistrationError extends InfrastructureError {
 /** A local file (export, checkpoint) could not be read or written; `retriable` says whether the disk may recover. */
 export class StorageError extends MedistillError {
   constructor(message: string, options: MedistillErrorOptions = {}) {
+    super(message, options);
+  }
+}
+
+/** The LLM response cache (LevelDB folder or Redis server) could not be opened, read or written. */
+export class LlmCacheStoreError extends StorageError {
+  constructor(message: string, options: { retriable: boolean; cause?: unknown }) {
     super(message, options);
   }
 }

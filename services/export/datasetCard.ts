@@ -64,6 +64,12 @@ export function renderDatasetCard(stats: DatasetStats, options: DatasetCardOptio
   if (Object.keys(stats.rejectionsByReason).length === 0) out.push('| none | 0 |');
   out.push('');
 
+  out.push('## LLM response cache', '');
+  out.push('Items whose LLM answer came from the response cache (no request paid for). Rejected items and dropped duplicates count in "all items".', '');
+  out.push('| | accepted | all items |', '|---|---:|---:|');
+  out.push(`| generated from cache | ${stats.cache.generated.accepted} | ${stats.cache.generated.total} |`);
+  out.push(`| judged from cache | ${stats.cache.judged.accepted} | ${stats.cache.judged.total} |`, '');
+
   out.push('## Generators', '', ...provenanceTable(stats.generators), '');
   out.push('## Judges', '', ...provenanceTable(stats.judges), '');
   return out.join('\n');

@@ -11,6 +11,12 @@ export interface ProvenanceUsage extends ProvenanceRow {
   total: number;
 }
 
+/** Items whose generation or judgement came from the LLM response cache: accepted ones, and all items. */
+export interface CacheUsage {
+  generated: { accepted: number; total: number };
+  judged: { accepted: number; total: number };
+}
+
 /** Everything the dataset card reports. */
 export interface DatasetStats {
   accepted: number;
@@ -28,6 +34,8 @@ export interface DatasetStats {
   scores: Record<Criterion, ScoreDistribution>;
   generators: ProvenanceUsage[];
   judges: ProvenanceUsage[];
+  /** Items that came from the LLM response cache. */
+  cache: CacheUsage;
   meshVersion: string | null;
 }
 
@@ -43,6 +51,8 @@ export interface StatsParts {
   scores: Record<Criterion, ScoreBins>;
   generators: ProvenanceUsage[];
   judges: ProvenanceUsage[];
+  /** Absent in statistics saved before the response cache existed. */
+  cache?: CacheUsage;
 }
 
 /** Collects dataset statistics row by row, in bounded memory. */
@@ -69,6 +79,15 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
   const scores = Object.fromEntries(CRITERIA.map((c) => [c, createScoreAccumulator()])) as Record<Criterion, ScoreAccumulator>;
   const generators = new Map<string, ProvenanceUsage>();
   const judges = new Map<string, ProvenanceUsage>();
+  const cache: CacheUsage = { generated: { accepted: 0, total: 0 }, judged: { accepted: 0, total: 0 } };
+  const countCached = (row: DatasetRow, isAccepted: boolean) => {
+    for (const [p, c] of [[row.generator, cache.generated], [row.judge, cache.judged]] as const) {
+      if (!p.cached) continue;
+      c.total++;
+      if (isAccepted) c.accepted++;
+    }
+  };
+  const copyCache = (): CacheUsage => ({ generated: { ...cache.generated }, judged: { ...cache.judged } });
 
   const use = (map: Map<string, ProvenanceUsage>, p: ProvenanceRow, isAccepted: boolean, n = { accepted: isAccepted ? 1 : 0, total: 1 }) => {
     let key = JSON.stringify([p.backend, p.name, p.version, p.prompt_version, p.model]);
@@ -79,7 +98,7 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
       p = { backend: p.backend, name: 'other', version: '*', prompt_version: '*', model: null };
     }
     if (!entry) {
-      entry = { ...p, accepted: 0, total: 0 };
+      entry = { backend: p.backend, name: p.name, version: p.version, prompt_version: p.prompt_version, model: p.model, accepted: 0, total: 0 };
       map.set(key, entry);
     }
     entry.total += n.total;
@@ -99,6 +118,7 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
       for (const c of CRITERIA) scores[c].add(row.scores[c]);
       use(generators, row.generator, true);
       use(judges, row.judge, true);
+      countCached(row, true);
     },
     addRejected(row) {
       if (row.reject_reasons.includes('duplicate')) duplicates++;
@@ -106,6 +126,7 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
       for (const r of row.reject_reasons) reasons.set(r, (reasons.get(r) ?? 0) + 1);
       use(generators, row.generator, false);
       use(judges, row.judge, false);
+      countCached(row, false);
     },
     addRemoved(n) {
       removed += n;
@@ -122,6 +143,7 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
         scores: Object.fromEntries(CRITERIA.map((c) => [c, scores[c].toBins()])) as Record<Criterion, ScoreBins>,
         generators: usageRows(generators),
         judges: usageRows(judges),
+        cache: copyCache(),
       };
     },
     addParts(parts) {
@@ -135,6 +157,10 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
       for (const c of CRITERIA) scores[c].addBins(parts.scores[c]);
       for (const g of parts.generators) use(generators, g, false, g);
       for (const j of parts.judges) use(judges, j, false, j);
+      for (const k of ['generated', 'judged'] as const) {
+        cache[k].accepted += parts.cache?.[k].accepted ?? 0;
+        cache[k].total += parts.cache?.[k].total ?? 0;
+      }
     },
     snapshot() {
       const sortedEntries = (m: Map<string, number>) => Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)));
@@ -151,6 +177,7 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
         scores: Object.fromEntries(CRITERIA.map((c) => [c, scores[c].summary()])) as Record<Criterion, ScoreDistribution>,
         generators: usage(generators),
         judges: usage(judges),
+        cache: copyCache(),
         meshVersion,
       };
     },

@@ -1,5 +1,5 @@
 import type { LlmClient } from '../llm/llmClient.ts';
-import { LlmAbortedError, LlmBadOutputError, LlmConfigError, LlmError } from '../errors/medistillErrors.ts';
+import { LlmAbortedError, LlmBadOutputError, LlmCacheMissError, LlmConfigError, LlmError } from '../errors/medistillErrors.ts';
 import { MESH_BRANCHES, type MeshVocabulary } from '../mesh/meshVocabulary.ts';
 import type { AnnotatedRecord, MeshTerm } from '../model/annotatedRecord.ts';
 import { abstractText } from '../model/pubmedRecord.ts';
@@ -92,17 +92,20 @@ export function createLlmGenerator(options: LlmGeneratorOptions): Generator {
 
     let answer: { items: unknown[] };
     let reportedModel: string;
+    let cached: boolean;
     try {
       const result = await options.client.chatJson(messages, generateAnswerSchema, {
         purpose: 'generate',
+        promptVersion: GENERATE_PROMPT_VERSION,
         ...(signal ? { signal } : {}),
       });
       answer = result.value;
       reportedModel = result.model;
+      cached = result.cached === true;
     } catch (error) {
       // Shutdown and programming errors must surface; every other LLM failure is this record's failure.
       if (error instanceof LlmAbortedError || !(error instanceof LlmError)) throw error;
-      const reason = error instanceof LlmBadOutputError ? 'llm_bad_output' : 'llm_unavailable';
+      const reason = error instanceof LlmBadOutputError ? 'llm_bad_output' : error instanceof LlmCacheMissError ? 'llm_cache_miss' : 'llm_unavailable';
       return { items: [], failures: [{ reason, message: `PMID ${article.pmid}: ${error.message}` }] };
     }
 
@@ -112,6 +115,7 @@ export function createLlmGenerator(options: LlmGeneratorOptions): Generator {
       version: LLM_GENERATOR_VERSION,
       promptVersion: GENERATE_PROMPT_VERSION,
       model: reportedModel,
+      ...(cached ? { cached: true } : {}),
     };
     const termsByUi = new Map(record.mesh.map((t) => [t.descriptorUi, t] as const));
     const paperMesh = [...termsByUi.keys()];

@@ -1,5 +1,6 @@
 import type { EutilsEvent } from '../ingest/eutils/eutilsEvents.ts';
 import type { LlmEvent } from '../llm/llmEvents.ts';
+import type { LlmCacheEvent } from '../llm/cache/llmCacheEvents.ts';
 import type { AnnotatedRecord } from '../model/annotatedRecord.ts';
 import type { JudgedItem, QaCandidate } from '../model/qaItem.ts';
 
@@ -37,5 +38,5 @@ export type IngestEntryKind = 'article' | 'deletion' | 'failure';
 /** An entry taken in by a source. */
 export type IngestEvent = { type: 'ingest.entry'; source: IngestSourceKind; kind: IngestEntryKind };
 
-export type InstrumentationEvent = HopEvent | QualityEvent | IngestEvent | LlmEvent | EutilsEvent;
+export type InstrumentationEvent = HopEvent | QualityEvent | IngestEvent | LlmEvent | LlmCacheEvent | EutilsEvent;
 export type InstrumentationEventType = InstrumentationEvent['type'];

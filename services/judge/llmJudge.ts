@@ -57,7 +57,7 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
     const isMcq = candidate.type === 'multiple_choice' && (candidate.options?.length ?? 0) > 0;
     try {
       const [scored, voc] = await Promise.all([
-        options.client.chatJson(buildJudgeMessages(candidate), judgeAnswerSchema, { purpose: 'judge', signal: linked }),
+        options.client.chatJson(buildJudgeMessages(candidate), judgeAnswerSchema, { purpose: 'judge', promptVersion: JUDGE_PROMPT_VERSION, signal: linked }),
         isMcq ? verifyChoices(options.client, candidate, { concurrency: vocConcurrency, signal: linked }) : Promise.resolve(null),
       ]).catch((error: unknown) => {
         local.abort();
@@ -65,7 +65,7 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
       });
       const scores: Record<Criterion, CriterionScore> = { ...scored.value, hierarchy: hierarchyScore };
       const { verdict, rejectReasons } = decideVerdict(scores, thresholds, voc);
-      return assemble(candidate, scores, hierarchy.formula, voc, verdict, rejectReasons);
+      return assemble(candidate, scores, hierarchy.formula, voc, verdict, rejectReasons, scored.cached === true);
     } catch (error) {
       if (signal?.aborted) throw error instanceof LlmAbortedError ? error : new LlmAbortedError(undefined, { cause: error });
       if (!(error instanceof LlmError)) throw error;
@@ -89,8 +89,10 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
     voc: VerificationOfChoice | null,
     verdict: JudgedItem['verdict'],
     rejectReasons: JudgedItem['rejectReasons'],
+    cached = false,
   ): JudgedItem {
-    return { candidate, scores, hierarchyFormula, voc, verdict, rejectReasons, judge: provenance, judgedAt: now().toISOString() };
+    const judge = cached ? { ...provenance, cached: true } : provenance;
+    return { candidate, scores, hierarchyFormula, voc, verdict, rejectReasons, judge, judgedAt: now().toISOString() };
   }
 
   return { name, version: LLM_JUDGE_VERSION, promptVersion, judge };

@@ -2,7 +2,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import type { LlmClient } from '../llm/llmClient.ts';
 import type { OptionVerdict, QaCandidate, VerificationOfChoice } from '../model/qaItem.ts';
 import { boundedMapAsync } from '../operators/boundedMapAsync.ts';
-import { buildVocMessages, vocAnswerSchema } from './judgePrompt.ts';
+import { buildVocMessages, VOC_PROMPT_VERSION, vocAnswerSchema } from './judgePrompt.ts';
 
 /** Options of verifyChoices. */
 export interface VerifyChoicesOptions {
@@ -33,6 +33,7 @@ export async function verifyChoices(
       async (choice): Promise<OptionVerdict> => {
         const { value } = await client.chatJson(buildVocMessages(candidate, choice.label), vocAnswerSchema, {
           purpose: 'voc',
+          promptVersion: VOC_PROMPT_VERSION,
           ...(options.signal ? { signal: options.signal } : {}),
         });
         return { label: choice.label, argument: value.argument, supported: value.supported };

@@ -18,6 +18,8 @@ export interface ChatJsonOptions {
   signal?: AbortSignal;
   /** Short fixed label for events and metrics (e.g. "generate", "judge", "voc"); never an id. */
   purpose?: string;
+  /** Version of the caller's prompt; part of the response cache's key. */
+  promptVersion?: string;
 }
 
 /** Token counts summed over every attempt of a call. */
@@ -34,6 +36,8 @@ export interface ChatJsonResult<T> {
   attempts: number;
   /** Model name the server reported (the configured one when it reported none). */
   model: string;
+  /** True when the answer came from the response cache: no request was sent, nothing was paid. */
+  cached?: boolean;
 }
 
 /** A chat client that returns schema-validated JSON and owns retries, backoff and repair. */

@@ -4,6 +4,7 @@ import { createHopMetrics } from './hopMetrics.ts';
 import { createIngestMetrics } from './ingestMetrics.ts';
 import { createLlmMetrics } from './llmMetrics.ts';
 import { createLlmEndpointMetrics } from './llmEndpointMetrics.ts';
+import { subscribeLlmCacheMetrics } from './llmCacheMetrics.ts';
 import { subscribeQualityMetrics } from './qualityMetrics.ts';
 
 /** Settings of the in-process run's metrics. */
@@ -32,6 +33,7 @@ export function createPipelineMetrics(registry: Registry, options: PipelineMetri
     createIngestMetrics(registry, bus),
     subscribeQualityMetrics(registry, service, bus),
     bus.on('llm.*', (e) => llm.onLlmEvent(e as Parameters<typeof llm.onLlmEvent>[0])),
+    subscribeLlmCacheMetrics(registry, options, bus),
   ];
   return () => {
     for (const stop of stops) stop();

@@ -28,6 +28,8 @@ export interface Provenance {
   version: string;
   promptVersion: string;
   model: string | null;
+  /** True when the LLM answer behind it came from the response cache (no request was paid for). */
+  cached?: boolean;
 }
 
 /** A candidate question-answer item, before judging. */

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../support/runCli.ts';
+import { startOpenAiTestServer, type OpenAiTestServer, type RecordedRequest } from '../support/openaiTestServer.ts';
+import { simulatedModel } from '../support/simulatedModel.ts';
+import { readExportRows } from '../../services/export/readExportRows.ts';
+
+const SAMPLES = new URL('../../samples/', import.meta.url).pathname;
+const INPUT = join(SAMPLES, 'pubmed/pubmed-sample-01.xml');
+const MESH = join(SAMPLES, 'mesh/desc-sample.xml');
+const KEY = 'sk-test-cache-5d1e77a0c3';
+
+interface Row {
+  id: string;
+  question: string;
+  generator: { cached?: boolean };
+  judge: { cached?: boolean };
+}
+
+function kindOf(r: RecordedRequest): 'generate' | 'judge' | 'voc' | 'other' {
+  const system = r.body?.messages?.find((m) => m.role === 'system')?.content ?? '';
+  if (system.includes('write question-answer items')) return 'generate';
+  if (system.includes('review question-answer items')) return 'judge';
+  if (system.includes('verify multiple-choice items')) return 'voc';
+  return 'other';
+}
+
+let work: string;
+let server: OpenAiTestServer;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'medistill-cache-e2e-'));
+  server = await startOpenAiTestServer({ responder: simulatedModel() });
+});
+afterAll(async () => {
+  await server.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('medistill run with the LLM response cache', () => {
+  it('an identical second run makes no LLM call, gives the same dataset, and its card counts the cached items', async () => {
+    const cacheDir = join(work, 'cache-identical');
+    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1' };
+    const args = (out: string) => ['run', '--input', INPUT, '--mesh', MESH, '--out', out, '--cache-dir', cacheDir, '--quiet'];
+    server.reset();
+    const first = await runCli(args(join(work, 'first')), env);
+    expect(first.code, first.stderr).toBe(0);
+    const firstCalls = server.chatRequests().length;
+    expect(firstCalls).toBeGreaterThan(0);
+
+    server.reset();
+    const second = await runCli([...args(join(work, 'second')), '--cache-ttl', '30d'], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(server.chatRequests()).toHaveLength(0);
+
+    const a = (await readExportRows(join(work, 'first'), 'accepted')) as unknown as Row[];
+    const b = (await readExportRows(join(work, 'second'), 'accepted')) as unknown as Row[];
+    expect(b.map((r) => [r.id, r.question])).toEqual(a.map((r) => [r.id, r.question]));
+    expect(a.length).toBeGreaterThan(0);
+    expect(a.some((r) => r.generator.cached)).toBe(false);
+    expect(b.every((r) => r.generator.cached === true && r.judge.cached === true)).toBe(true);
+    const card = await readFile(join(work, 'second', 'card.md'), 'utf8');
+    expect(card).toContain(`| generated from cache | ${b.length} |`);
+    expect(card).toContain(`| judged from cache | ${b.length} |`);
+    const firstCard = await readFile(join(work, 'first', 'card.md'), 'utf8');
+    expect(firstCard).toContain('| generated from cache | 0 | 0 |');
+  }, 120_000);
+
+  it('a changed judge reuses every generation: generation calls 0, judge calls one per item', async () => {
+    const cacheDir = join(work, 'cache-judge');
+    const base = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_ITEMS_PER_RECORD: '1' };
+    const args = (out: string) => ['run', '--input', INPUT, '--mesh', MESH, '--out', out, '--cache-dir', cacheDir, '--quiet', '--items-per-record', '1'];
+    server.reset();
+    expect((await runCli(args(join(work, 'judge-a')), { ...base, MEDISTILL_JUDGE_MODEL: 'judge-a' })).code).toBe(0);
+    const generated = server.chatRequests().filter((r) => kindOf(r) === 'generate').length;
+    expect(generated).toBeGreaterThan(0);
+
+    server.reset();
+    const res = await runCli(args(join(work, 'judge-b')), { ...base, MEDISTILL_JUDGE_MODEL: 'judge-b' });
+    expect(res.code, res.stderr).toBe(0);
+    const calls = server.chatRequests();
+    const summary = JSON.parse(await readFile(join(work, 'judge-b', 'summary.json'), 'utf8')) as { candidates: number };
+    expect(calls.filter((r) => kindOf(r) === 'generate')).toHaveLength(0);
+    expect(calls.filter((r) => kindOf(r) === 'judge')).toHaveLength(summary.candidates);
+    expect(calls.every((r) => r.body?.model === 'judge-b')).toBe(true);
+  }, 120_000);
+
+  it('--no-cache calls the model again; --cache-only on an empty cache calls nothing and counts every record as a cache miss', async () => {
+    const cacheDir = join(work, 'cache-flags');
+    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1' };
+    const args = (out: string, ...more: string[]) => ['run', '--input', INPUT, '--mesh', MESH, '--out', out, '--cache-dir', cacheDir, '--quiet', ...more];
+    server.reset();
+    expect((await runCli(args(join(work, 'warm')), env)).code).toBe(0);
+    const warmCalls = server.chatRequests().length;
+
+    server.reset();
+    expect((await runCli(args(join(work, 'nocache'), '--no-cache'), env)).code).toBe(0);
+    expect(server.chatRequests()).toHaveLength(warmCalls);
+
+    server.reset();
+    const only = await runCli(args(join(work, 'only'), '--cache-only', '--cache-dir', join(work, 'empty-cache')), env);
+    expect(only.code, only.stderr).toBe(0);
+    expect(server.chatRequests()).toHaveLength(0);
+    const failures = (await readFile(join(work, 'only', 'failures.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { reason?: string; message?: string });
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.some((f) => JSON.stringify(f).includes('llm_cache_miss'))).toBe(true);
+
+    const both = await runCli(args(join(work, 'both'), '--no-cache', '--cache-only'), env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--no-cache and --cache-only exclude each other');
+  }, 120_000);
+});

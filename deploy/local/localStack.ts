@@ -7,6 +7,7 @@ import { freePorts } from './freePort.ts';
 import { createRunDirectory } from './runDirectory.ts';
 import { startKafka, type RunningKafka } from './startKafka.ts';
 import { startRegistry, type RunningRegistry } from './startRegistry.ts';
+import { startRedis, type RunningRedis } from './startRedis.ts';
 
 /** `.stack/` at the repository root (git-ignored): artifacts, data and logs of the local stack. */
 export const DEFAULT_STACK_DIR = fileURLToPath(new URL('../../.stack/', import.meta.url));
@@ -34,6 +35,8 @@ export interface LocalStackOptions {
   /** Maximum heaps in MiB. Defaults: Kafka 512, registry 384. */
   kafkaHeapMb?: number;
   registryHeapMb?: number;
+  /** Redis port (the services' shared LLM response cache); a free one when absent. */
+  redisPort?: number;
 }
 
 /** One server of the stack, for state files and checks. */
@@ -53,20 +56,24 @@ export interface LocalStack {
   runDir: string;
   kafka: StackServer;
   registry: StackServer;
-  /** Stops both servers (SIGTERM, then SIGKILL after a deadline) and deletes the broker's data. Safe to call twice. */
+  /** URL of the Redis that holds the LLM response cache the services share. */
+  redisUrl: string;
+  redis: StackServer;
+  /** Stops the servers (SIGTERM, then SIGKILL after a deadline) and deletes the broker's data. Safe to call twice. */
   stop(): Promise<void>;
 }
 
-async function stopAll(kafka: RunningKafka | undefined, registry: RunningRegistry | undefined): Promise<void> {
-  const results = await Promise.allSettled([kafka?.process.stop(), registry?.process.stop()]);
+async function stopAll(kafka: RunningKafka | undefined, registry: RunningRegistry | undefined, redis: RunningRedis | undefined): Promise<void> {
+  const results = await Promise.allSettled([kafka?.process.stop(), registry?.process.stop(), redis?.process.stop()]);
   if (kafka) await rm(kafka.dataDir, { recursive: true, force: true });
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) throw failures[0]?.reason;
 }
 
 /**
- * Starts a one-node Kafka (KRaft) broker and Apicurio Registry in parallel, fetching them with
- * Maven on first use; resolves once both answer.
+ * Starts a one-node Kafka (KRaft) broker, Apicurio Registry and Redis (the LLM response cache) in
+ * parallel, fetching Kafka and the registry with Maven and Redis from Debian on first use; resolves
+ * once all three answer.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const dir = resolve(options.dir ?? DEFAULT_STACK_DIR);
@@ -76,14 +83,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     findJava(KAFKA_MIN_JAVA, jvmDirs),
     findJava(REGISTRY_MIN_JAVA, jvmDirs),
   ]);
-  const [freeA, freeB, freeC] = await freePorts(3);
+  const [freeA, freeB, freeC, freeD] = await freePorts(4);
   const kafkaPort = options.kafkaPort ?? (freeA as number);
   const controllerPort = freeB as number;
   const registryPort = options.registryPort ?? (freeC as number);
+  const redisPort = options.redisPort ?? (freeD as number);
   const runDir = await createRunDirectory(dir);
   const detached = options.detached ?? false;
 
-  const [kafkaResult, registryResult] = await Promise.allSettled([
+  const [kafkaResult, registryResult, redisResult] = await Promise.allSettled([
     startKafka({
       dir: join(runDir, 'kafka'),
       classpath: artifacts.kafkaClasspath,
@@ -103,16 +111,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       readyTimeoutMs: options.readyTimeoutMs,
       detached,
     }),
+    startRedis({ dir: join(runDir, 'redis'), port: redisPort, detached }),
   ]);
-  if (kafkaResult.status === 'rejected' || registryResult.status === 'rejected') {
+  if (kafkaResult.status === 'rejected' || registryResult.status === 'rejected' || redisResult.status === 'rejected') {
     await stopAll(
       kafkaResult.status === 'fulfilled' ? kafkaResult.value : undefined,
       registryResult.status === 'fulfilled' ? registryResult.value : undefined,
+      redisResult.status === 'fulfilled' ? redisResult.value : undefined,
     ).catch(() => undefined);
-    throw kafkaResult.status === 'rejected' ? kafkaResult.reason : (registryResult as PromiseRejectedResult).reason;
+    const failed = [kafkaResult, registryResult, redisResult].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    throw failed?.reason;
   }
   const kafka = kafkaResult.value;
   const registry = registryResult.value;
+  const redis = redisResult.value;
   let stopping: Promise<void> | undefined;
   return {
     brokers: kafka.brokers,
@@ -120,6 +132,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     runDir,
     kafka: { pid: kafka.process.pid, port: kafkaPort, logFile: kafka.logFile },
     registry: { pid: registry.process.pid, port: registryPort, logFile: registry.logFile },
-    stop: () => (stopping ??= stopAll(kafka, registry)),
+    redisUrl: redis.url,
+    redis: { pid: redis.process.pid, port: redisPort, logFile: redis.logFile },
+    stop: () => (stopping ??= stopAll(kafka, registry, redis)),
   };
 }

@@ -6,6 +6,9 @@ import { fetchStackArtifacts } from './fetchArtifacts.ts';
 import { DEFAULT_STACK_DIR, startLocalStack } from './localStack.ts';
 import { KAFKA_MAIN_CLASS } from './startKafka.ts';
 import { REGISTRY_JAR } from './startRegistry.ts';
+
+/** How a stopped stack recognises Redis in the process table (it names itself redis-server host:port). */
+const REDIS_MARKER = 'redis-server';
 import { StackUsageError } from './stackErrors.ts';
 import { readStackState, removeStackState, writeStackState, type StackState } from './stackState.ts';
 import { isRunning, stopPid } from './stopPid.ts';
@@ -37,6 +40,7 @@ function describe(state: StackState): string[] {
   return [
     `kafka     ${state.brokers.join(',')}  (pid ${state.kafka.pid}, log ${state.kafka.logFile})`,
     `registry  ${state.registryUrl}  (pid ${state.registry.pid}, log ${state.registry.logFile})`,
+    ...(state.redis ? [`redis     ${state.redisUrl}  (pid ${state.redis.pid}, log ${state.redis.logFile}; the LLM response cache)`] : []),
     ...(state.services ?? []).map((s) => `${s.name.padEnd(9)} http://127.0.0.1:${s.metricsPort}/metrics  (pid ${s.pid}, log ${s.logFile})`),
   ];
 }
@@ -46,7 +50,11 @@ async function stopDetached(dir: string, state: StackState): Promise<void> {
   try {
     await stopServices(state.services ?? []);
   } finally {
-    await Promise.all([stopPid(state.kafka.pid, KAFKA_MAIN_CLASS), stopPid(state.registry.pid, REGISTRY_JAR)]);
+    await Promise.all([
+      stopPid(state.kafka.pid, KAFKA_MAIN_CLASS),
+      stopPid(state.registry.pid, REGISTRY_JAR),
+      ...(state.redis ? [stopPid(state.redis.pid, REDIS_MARKER)] : []),
+    ]);
   }
   await rm(join(state.runDir, 'kafka', 'data'), { recursive: true, force: true });
   await removeStackState(dir);
@@ -74,17 +82,20 @@ async function up(options: UpOptions, print: (line: string) => void): Promise<vo
   const previous = await readStackState(dir);
   let state: StackState | undefined;
   if (previous) {
-    const [kafkaUp, registryUp, servicesUp] = await Promise.all([
+    const [kafkaUp, registryUp, redisUp, servicesUp] = await Promise.all([
       isRunning(previous.kafka.pid, KAFKA_MAIN_CLASS),
       isRunning(previous.registry.pid, REGISTRY_JAR),
+      previous.redis ? isRunning(previous.redis.pid, REDIS_MARKER) : Promise.resolve(false),
       servicesRunning(previous, options.pipeline),
     ]);
-    if (kafkaUp && registryUp && servicesUp) {
+    // A state from before the cache had no Redis: start a whole new stack, which brings one.
+    const serversUp = kafkaUp && registryUp && redisUp;
+    if (serversUp && servicesUp) {
       print('already running:');
       describe(previous).forEach((line) => print(line));
       return;
     }
-    if (kafkaUp && registryUp) {
+    if (serversUp) {
       // The broker and its topics are fine: restart only the services on them.
       await stopServices(previous.services ?? []);
       state = { ...previous, services: [] };
@@ -104,6 +115,8 @@ async function up(options: UpOptions, print: (line: string) => void): Promise<vo
       startedAt: new Date().toISOString(),
       kafka: stack.kafka,
       registry: stack.registry,
+      redisUrl: stack.redisUrl,
+      redis: stack.redis,
     };
     await writeStackState(dir, state);
     print(`broker and registry started in ${((Date.now() - started) / 1000).toFixed(1)} s:`);
@@ -117,6 +130,7 @@ async function up(options: UpOptions, print: (line: string) => void): Promise<vo
       runDir: current.runDir,
       brokers: current.brokers,
       registryUrl: current.registryUrl,
+      ...(current.redisUrl ? { cacheUrl: current.redisUrl } : {}),
       callerEnv: options.env,
       ports: options.freePorts ? 'free' : 'fixed',
       // Recorded at spawn, so that `down` finds a service even if this command dies before it is ready.

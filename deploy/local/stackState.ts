@@ -13,6 +13,9 @@ export const stackStateSchema = z.object({
   startedAt: z.string(),
   kafka: serverSchema,
   registry: serverSchema,
+  /** Redis, the services' shared LLM response cache (absent in states written before it existed). */
+  redisUrl: z.string().optional(),
+  redis: serverSchema.optional(),
   /** The medistill services started on the stack, in pipeline order (absent before they start). */
   services: z.array(serviceSchema).optional(),
 });

@@ -165,6 +165,8 @@ export interface PipelineOptions {
   runDir: string;
   brokers: readonly string[];
   registryUrl: string;
+  /** Redis URL of the LLM response cache generate and judge share (MEDISTILL_LLM_CACHE_URL), unless the caller sets one. */
+  cacheUrl?: string;
   /** The caller's environment, for PATH, HOME and the LLM settings. */
   callerEnv: Readonly<Record<string, string | undefined>>;
   /** PubMed XML copied into the watched inbox at the first start. Default {@link SAMPLE_INPUT}. */
@@ -215,6 +217,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     MEDISTILL_INGEST_STATE_DIR: join(options.stackDir, 'ingest-state'),
     // Below the grace `stack down` gives, so a service drains and commits before it is killed.
     MEDISTILL_SHUTDOWN_TIMEOUT_MS: '15000',
+    ...(options.cacheUrl && !options.callerEnv[SERVICE_OPTIONS.llmCacheUrl.env] ? { [SERVICE_OPTIONS.llmCacheUrl.env]: options.cacheUrl } : {}),
   };
   const perService: Partial<Record<(typeof PIPELINE_SERVICES)[number], Record<string, string>>> = {
     ingest: { MEDISTILL_INGEST_SOURCE: 'folder', MEDISTILL_INGEST_INPUT: inbox, MEDISTILL_POLL_INTERVAL_MS: '1000' },

@@ -138,6 +138,39 @@ export function pipelineHealthDashboard(): Dashboard {
         width: 12,
         queries: [{ expr: `sum(increase(medistill_llm_estimated_cost_total{${SVC}}[24h]))` }],
       }),
+      stat({
+        title: 'Saved by the LLM response cache (last 24 hours)',
+        description: 'Cache hits times what the original calls cost, at MEDISTILL_LLM_PRICE_PER_1K_INPUT / _OUTPUT; 0 when no price is set.',
+        unit: 'currencyUSD',
+        decimals: 2,
+        width: 12,
+        queries: [{ expr: `sum(increase(medistill_llm_cache_saved_cost_total{${SVC}}[24h]))` }],
+      }),
+      timeseries({
+        title: 'LLM response cache lookups per second',
+        description: 'Hits answer without a request; corrupt entries and store errors fall back to the model.',
+        unit: 'ops',
+        queries: [{ expr: `sum by (service, purpose, outcome) (rate(medistill_llm_cache_lookups_total{${SVC}}[${RATE}]))`, legend: '{{service}} {{purpose}} {{outcome}}' }],
+      }),
+      timeseries({
+        title: 'LLM response cache hit ratio',
+        unit: 'percentunit',
+        queries: [
+          {
+            expr: `sum by (service) (rate(medistill_llm_cache_lookups_total{${SVC}, outcome="hit"}[${RATE}])) / sum by (service) (rate(medistill_llm_cache_lookups_total{${SVC}}[${RATE}]))`,
+            legend: '{{service}}',
+          },
+        ],
+      }),
+      timeseries({
+        title: 'Tokens saved and cache bytes per second',
+        description: 'Tokens not spent thanks to hits (input and output), and bytes read from and written to the cache.',
+        unit: 'short',
+        queries: [
+          { expr: `sum by (service, type) (rate(medistill_llm_cache_saved_tokens_total{${SVC}}[${RATE}]))`, legend: 'saved {{service}} {{type}} tokens' },
+          { expr: `sum by (service, direction) (rate(medistill_llm_cache_bytes_total{${SVC}}[${RATE}]))`, legend: 'bytes {{service}} {{direction}}' },
+        ],
+      }),
 
       row('LLM endpoints and batches'),
       timeseries({

@@ -7,12 +7,14 @@ import { REPLAY_USAGE, replayCommand, stageServiceCommand } from './serviceComma
 import { runIngestService } from '../runtime/kafka/ingestService.ts';
 import { snapshotCommand, SNAPSHOT_USAGE } from './snapshotCommand.ts';
 import { consumeCommand, CONSUME_USAGE } from './consumeCommand.ts';
+import { cacheCommand, CACHE_USAGE } from './cacheCommand.ts';
 
 const USAGE = `medistill: distil MeSH-guided, judged biomedical question-answer datasets from PubMed
 
 commands, in one process:
   run        the whole chain (ingest, annotate, generate, judge, export) on files
   annotate   with --input: ingest and MeSH-annotate only, to JSONL
+  cache      stats or prune of the LLM response cache
   help       this text; "medistill help <command>" for a command's flags
 
 commands that run one stage as a Kafka service (settings from MEDISTILL_* variables):
@@ -33,10 +35,12 @@ ${REPLAY_USAGE}
 
 ${SNAPSHOT_USAGE}
 
-${CONSUME_USAGE}`;
+${CONSUME_USAGE}
+
+${CACHE_USAGE}`;
 
 const SHORT_USAGE = `usage: medistill <command> [flags]
-commands: run, annotate, ingest, generate, judge, export, replay, consume, help
+commands: run, annotate, ingest, generate, judge, export, replay, consume, cache, help
 "medistill help" lists them; "medistill help <command>" gives a command's flags`;
 
 /** Entry point of the `medistill` command. */
@@ -64,6 +68,9 @@ export async function main(argv: string[]): Promise<number> {
         return await replayCommand(rest, io.env);
       case 'consume':
         return await consumeCommand(rest, io);
+      case 'cache':
+        await cacheCommand(rest, io);
+        return 0;
       case undefined:
         // No command is a mistake, not a request for help: a short usage on stderr, exit 2.
         io.stderr.write(`${SHORT_USAGE}\n`);

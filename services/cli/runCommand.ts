@@ -230,6 +230,12 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   }
 }
 
+/** Where `medistill run` keeps its LLM response cache without MEDISTILL_LLM_CACHE_DIR: the user's cache folder. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  const cacheHome = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  return join(cacheHome, 'medistill', 'llm-responses');
+}
+
 /** The cache settings of a run: flags over MEDISTILL_LLM_CACHE_*; the embedded store in the user's cache folder by default. */
 function runCacheSettings(
   config: ServiceConfig,
@@ -239,8 +245,7 @@ function runCacheSettings(
   const mode = flags.noCache ? 'off' : flags.cacheOnly ? 'only' : config.llmCacheMode;
   const ttl = flags.ttl ?? config.llmCacheTtl;
   const ttlMs = ttl === undefined ? undefined : parseDuration(flags.ttl !== undefined ? '--cache-ttl' : 'MEDISTILL_LLM_CACHE_TTL', ttl);
-  const cacheHome = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
-  const dir = resolve(flags.dir ?? config.llmCacheDir ?? join(cacheHome, 'medistill', 'llm-responses'));
+  const dir = resolve(flags.dir ?? config.llmCacheDir ?? defaultCacheDir(env));
   return { mode, dir, ...(flags.dir === undefined && config.llmCacheUrl ? { url: config.llmCacheUrl } : {}), ...(ttlMs !== undefined ? { ttlMs } : {}) };
 }
 

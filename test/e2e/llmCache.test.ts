@@ -111,4 +111,25 @@ describe('medistill run with the LLM response cache', () => {
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--no-cache and --cache-only exclude each other');
   }, 120_000);
+
+  it('medistill cache stats counts the entries a run left; prune --older-than removes them; a bad duration is a usage error', async () => {
+    const cacheDir = join(work, 'cache-admin');
+    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1' };
+    server.reset();
+    expect((await runCli(['run', '--input', INPUT, '--mesh', MESH, '--out', join(work, 'admin'), '--cache-dir', cacheDir, '--quiet'], env)).code).toBe(0);
+    const calls = server.chatRequests().length;
+    const stats = await runCli(['cache', 'stats', '--cache-dir', cacheDir]);
+    expect(stats.code, stats.stderr).toBe(0);
+    const entries = Number(/: (\d+) entries, (\d+) bytes/.exec(stats.stdout)?.[1]);
+    expect(entries).toBe(calls);
+    const kept = await runCli(['cache', 'prune', '--cache-dir', cacheDir]);
+    expect(kept.stdout).toContain(`: 0 of ${calls} entries removed`);
+    await new Promise((r) => setTimeout(r, 20));
+    const pruned = await runCli(['cache', 'prune', '--older-than', '10ms', '--cache-dir', cacheDir]);
+    expect(pruned.stdout).toContain(`: ${calls} of ${calls} entries removed`);
+    expect((await runCli(['cache', 'stats', '--cache-dir', cacheDir])).stdout).toContain(': 0 entries, 0 bytes');
+    const bad = await runCli(['cache', 'prune', '--older-than', 'soon', '--cache-dir', cacheDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--older-than must be a duration such as 90s, 12h or 30d');
+  }, 120_000);
 });

@@ -40,7 +40,9 @@ describe(`deploy/k8s against the Kubernetes ${KUBERNETES_SCHEMA_VERSION} schemas
     expect(count('Secret')).toBe(1);
     expect(count('PersistentVolumeClaim')).toBe(3);
     expect(count('Deployment')).toBe(5);
-    expect(count('Service')).toBe(5);
+    // Plus the Redis of the LLM response cache: a StatefulSet and its Service.
+    expect(count('StatefulSet')).toBe(1);
+    expect(count('Service')).toBe(6);
     expect(count('PodDisruptionBudget')).toBe(3);
     expect(count('ScaledObject')).toBe(3);
     expect(count('ServiceMonitor')).toBe(1);

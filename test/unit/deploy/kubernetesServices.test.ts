@@ -215,7 +215,10 @@ describe('deploy/k8s and the services', () => {
     const monitor = ofKind<KubeObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port?: string; path?: string }[] } }>(docs, 'ServiceMonitor')[0];
     const services = ofKind<KubeObject & { spec: { ports: { name?: string }[] } }>(docs, 'Service');
     expect(monitor?.spec.endpoints.map((e) => e.path)).toEqual(['/metrics']);
-    for (const s of services) {
+    // The Redis of the LLM response cache has no metrics port, and the monitor's selector must not pick it.
+    const redis = services.find((s) => s.metadata.name === 'medistill-redis');
+    expect(redis?.metadata.labels?.['app.kubernetes.io/name']).not.toBe(monitor?.spec.selector.matchLabels['app.kubernetes.io/name']);
+    for (const s of services.filter((x) => x !== redis)) {
       expect(s.metadata.labels, s.metadata.name).toMatchObject(monitor?.spec.selector.matchLabels ?? { missing: 'selector' });
       expect(s.spec.ports.map((p) => p.name), s.metadata.name).toContain(monitor?.spec.endpoints[0]?.port);
     }

@@ -120,7 +120,10 @@ describe('stack up with the pipeline', () => {
       expect(rows.some((r) => r.pmid === '31383287')).toBe(true);
       expect(new Set(rows.map((r) => r.generator.backend))).toEqual(new Set(['rule-based']));
 
-      const pids = [...state.services.map((s) => s.pid), state.kafka.pid, state.registry.pid];
+      // Redis, the LLM response cache the services share, runs beside the broker and the registry.
+      expect(state.redisUrl).toMatch(/^redis:\/\/127\.0\.0\.1:\d+\/0$/);
+      expect(output).toContain(`redis     ${state.redisUrl}`);
+      const pids = [...state.services.map((s) => s.pid), state.kafka.pid, state.registry.pid, state.redis!.pid];
       const downLines: string[] = [];
       expect(await runStackCli(['down', '--dir', dir], (l) => downLines.push(l))).toBe(0);
       expect(pids.filter(isAlive)).toEqual([]);
@@ -131,6 +134,7 @@ describe('stack up with the pipeline', () => {
         for (const s of state.services ?? []) await stopPid(s.pid, MEDISTILL_BIN, { graceMs: 2_000 });
         await stopPid(state.kafka.pid, 'kafka.Kafka', { graceMs: 2_000 });
         await stopPid(state.registry.pid, 'quarkus-run.jar', { graceMs: 2_000 });
+        if (state.redis) await stopPid(state.redis.pid, 'redis-server', { graceMs: 2_000 });
       }
       await rm(dir, { recursive: true, force: true });
     }

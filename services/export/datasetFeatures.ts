@@ -26,7 +26,7 @@ const list = (of: Feature, nullable = false): Feature => ({ kind: 'list', of, nu
 const struct = (fields: Record<string, Feature>, nullable = false): Feature => ({ kind: 'struct', fields: Object.entries(fields).map(([name, type]) => ({ name, type })), nullable });
 const fields = (f: Record<string, Feature>): FeatureField[] => Object.entries(f).map(([name, type]) => ({ name, type }));
 
-const PROVENANCE = struct({ backend: string(), name: string(), version: string(), prompt_version: string(), model: string(true) });
+const PROVENANCE = struct({ backend: string(), name: string(), version: string(), prompt_version: string(), model: string(true), cached: bool() });
 
 const ITEM_COLUMNS: Record<string, Feature> = {
   id: string(),

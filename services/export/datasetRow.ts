@@ -8,8 +8,8 @@ export interface ProvenanceRow {
   version: string;
   prompt_version: string;
   model: string | null;
-  /** Present (true) when the LLM answer behind it came from the response cache. */
-  cached?: true;
+  /** True when the LLM answer behind it came from the response cache (no request was paid for). */
+  cached: boolean;
 }
 
 /** One line of an accepted-item file (`data/accepted-*.jsonl`). */
@@ -111,7 +111,5 @@ export function toRejectedRow(item: JudgedItem, duplicateOf?: string): RejectedR
 }
 
 function provenanceRow(p: Provenance): ProvenanceRow {
-  const row: ProvenanceRow = { backend: p.backend, name: p.name, version: p.version, prompt_version: p.promptVersion, model: p.model };
-  if (p.cached) row.cached = true;
-  return row;
+  return { backend: p.backend, name: p.name, version: p.version, prompt_version: p.promptVersion, model: p.model, cached: p.cached === true };
 }

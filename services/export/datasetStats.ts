@@ -6,7 +6,7 @@ import { createScoreAccumulator, type ScoreAccumulator, type ScoreBins, type Sco
 const MAX_PROVENANCES = 200;
 
 /** A generator or judge that produced items, with how many of them were accepted. */
-export interface ProvenanceUsage extends ProvenanceRow {
+export interface ProvenanceUsage extends Omit<ProvenanceRow, 'cached'> {
   accepted: number;
   total: number;
 }
@@ -89,7 +89,7 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
   };
   const copyCache = (): CacheUsage => ({ generated: { ...cache.generated }, judged: { ...cache.judged } });
 
-  const use = (map: Map<string, ProvenanceUsage>, p: ProvenanceRow, isAccepted: boolean, n = { accepted: isAccepted ? 1 : 0, total: 1 }) => {
+  const use = (map: Map<string, ProvenanceUsage>, p: Omit<ProvenanceRow, 'cached'>, isAccepted: boolean, n = { accepted: isAccepted ? 1 : 0, total: 1 }) => {
     let key = JSON.stringify([p.backend, p.name, p.version, p.prompt_version, p.model]);
     let entry = map.get(key);
     if (!entry && map.size >= MAX_PROVENANCES) {

@@ -61,10 +61,10 @@ describe('medistill run with the LLM response cache', () => {
     expect(a.length).toBeGreaterThan(0);
     expect(a.some((r) => r.generator.cached)).toBe(false);
     expect(b.every((r) => r.generator.cached === true && r.judge.cached === true)).toBe(true);
-    const card = await readFile(join(work, 'second', 'card.md'), 'utf8');
+    const card = await readFile(join(work, 'second', 'README.md'), 'utf8');
     expect(card).toContain(`| generated from cache | ${b.length} |`);
     expect(card).toContain(`| judged from cache | ${b.length} |`);
-    const firstCard = await readFile(join(work, 'first', 'card.md'), 'utf8');
+    const firstCard = await readFile(join(work, 'first', 'README.md'), 'utf8');
     expect(firstCard).toContain('| generated from cache | 0 | 0 |');
   }, 120_000);
 
@@ -131,5 +131,35 @@ describe('medistill run with the LLM response cache', () => {
     const bad = await runCli(['cache', 'prune', '--older-than', 'soon', '--cache-dir', cacheDir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--older-than must be a duration such as 90s, 12h or 30d');
+  }, 120_000);
+
+  it('answers whichever endpoint or mode would have: a cache warmed over two endpoints serves a batch-mode run with no request and no batch', async () => {
+    const other = await startOpenAiTestServer({ responder: simulatedModel(), batchProcessDelayMs: 5 });
+    try {
+      const cacheDir = join(work, 'cache-modes');
+      const endpoints = JSON.stringify([
+        { name: 'east', baseUrl: server.url, apiKeyEnv: 'CACHE_KEY_A', rpm: 6000, tpm: 10_000_000 },
+        { name: 'west', baseUrl: other.url, apiKeyEnv: 'CACHE_KEY_B', rpm: 6000, tpm: 10_000_000 },
+      ]);
+      const env = { CACHE_KEY_A: KEY, CACHE_KEY_B: `${KEY}-b`, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_LLM_ENDPOINTS: endpoints, MEDISTILL_LLM_BATCH_MAX_WAIT_MS: '50', MEDISTILL_LLM_BATCH_POLL_MS: '20' };
+      const args = (out: string, ...more: string[]) => ['run', '--input', INPUT, '--mesh', MESH, '--out', out, '--cache-dir', cacheDir, '--quiet', ...more];
+      server.reset();
+      other.reset();
+      expect((await runCli(args(join(work, 'modes-online')), env)).code).toBe(0);
+      expect(server.chatRequests().length + other.chatRequests().length).toBeGreaterThan(0);
+
+      server.reset();
+      other.reset();
+      const batch = await runCli(args(join(work, 'modes-batch'), '--llm-mode', 'batch'), env);
+      expect(batch.code, batch.stderr).toBe(0);
+      expect(server.chatRequests().length + other.chatRequests().length).toBe(0);
+      expect(server.batches().length + other.batches().length).toBe(0);
+      const online = (await readExportRows(join(work, 'modes-online'), 'accepted')) as unknown as Row[];
+      const batched = (await readExportRows(join(work, 'modes-batch'), 'accepted')) as unknown as Row[];
+      expect(batched.map((r) => r.id)).toEqual(online.map((r) => r.id));
+      expect(batched.every((r) => r.generator.cached === true)).toBe(true);
+    } finally {
+      await other.close();
+    }
   }, 120_000);
 });

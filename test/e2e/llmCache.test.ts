@@ -7,9 +7,9 @@ import { startOpenAiTestServer, type OpenAiTestServer, type RecordedRequest } fr
 import { simulatedModel } from '../support/simulatedModel.ts';
 import { readExportRows } from '../../services/export/readExportRows.ts';
 
-const SAMPLES = new URL('../../samples/', import.meta.url).pathname;
+const SAMPLES = new URL('../fixtures/pipeline-sample/', import.meta.url).pathname;
 const INPUT = join(SAMPLES, 'pubmed/pubmed-sample-01.xml');
-const MESH = join(SAMPLES, 'mesh/desc-sample.xml');
+const MESH = join(SAMPLES, 'desc-sample.xml');
 const KEY = 'sk-test-cache-5d1e77a0c3';
 
 interface Row {

@@ -16,7 +16,7 @@ import { writeGeneratedRecords } from './fixtureInputs.ts';
 
 /** Records replayed; MEDISTILL_CACHE_REPLAY_RECORDS=1000 gives the figure in bench/RESULTS.md. */
 const RECORDS = Number(process.env.MEDISTILL_CACHE_REPLAY_RECORDS ?? 200);
-const MESH = new URL('../../../samples/mesh/desc-sample.xml', import.meta.url).pathname;
+const MESH = new URL('../../fixtures/pipeline-sample/desc-sample.xml', import.meta.url).pathname;
 
 let stack: LocalStack;
 let work: string;

@@ -51,7 +51,13 @@ export function buildBackends(options: {
   thresholds: Thresholds;
   itemsPerRecord: number;
   /** Services: LLM events for metrics, and the rate-limit and concurrency gate every call goes through. */
-  llm?: { onEvent?: LlmEventListener; gate?: LlmCallGate; onGateEvent?: (event: LlmCallGateEvent) => void };
+  llm?: {
+    onEvent?: LlmEventListener;
+    gate?: LlmCallGate;
+    onGateEvent?: (event: LlmCallGateEvent) => void;
+    /** In batch mode, names this process's batches so that a restart resumes them (e.g. the service name). */
+    batchQueueName?: string;
+  };
   /** The response cache in front of every LLM call (outside the gate, the endpoints and the batch queue: a hit costs nothing). */
   cache?: { open: OpenLlmCache; onEvent?: LlmCacheEventListener } | null;
 }): Backends {
@@ -75,7 +81,15 @@ export function buildBackends(options: {
     // endpoint that serves the Batch API; no rate-limit gate (the provider queues batches itself).
     const endpoint = settings.endpoints.find((e) => e.batch);
     if (!endpoint) throw new LlmConfigError('MEDISTILL_LLM_MODE=batch, but no endpoint of MEDISTILL_LLM_ENDPOINTS serves the Batch API (each says "batch": false)');
-    const queue = createBatchQueue({ endpoint: endpoint.name, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey, ...settings.batch, ...(onEvent ? { onEvent } : {}) });
+    const queue = createBatchQueue({
+      endpoint: endpoint.name,
+      baseUrl: endpoint.baseUrl,
+      apiKey: endpoint.apiKey,
+      ...settings.batch,
+      // A restarted process picks up the batches its predecessor left running: nothing is paid twice.
+      ...(options.llm?.batchQueueName ? { resumeAs: options.llm.batchQueueName } : {}),
+      ...(onEvent ? { onEvent } : {}),
+    });
     const make = (c: LlmConfig): LlmClient =>
       createLlmClient(
         { ...c, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey },

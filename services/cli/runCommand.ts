@@ -162,7 +162,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
       hierarchyScorer,
       thresholds,
       itemsPerRecord,
-      llm: { onEvent: (e) => bus.emit(e) },
+      llm: { onEvent: (e) => bus.emit(e), batchQueueName: 'medistill-run' },
       cache: cache ? { open: cache, onEvent: (e) => bus.emit(e) } : null,
     });
     log(`input: ${files.length} file(s); mesh: ${vocab.version}; generator: ${backends.generator.name}; judge: ${backends.judge.name}`);

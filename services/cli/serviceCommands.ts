@@ -88,7 +88,7 @@ async function buildServiceBackends(name: StageServiceName, ctx: StageContext) {
     thresholds: DEFAULT_THRESHOLDS,
     itemsPerRecord: ctx.config.itemsPerRecord,
     // Rule-based backends make no LLM call: no gate, and no LLM metrics that would always read zero.
-    llm: llmConfigured(ctx.config) ? buildLlmGate(name, ctx) : undefined,
+    llm: llmConfigured(ctx.config) ? { ...buildLlmGate(name, ctx), batchQueueName: `medistill-${name}` } : undefined,
   });
   for (const line of backends.settingsLines) ctx.log(line);
   return backends;

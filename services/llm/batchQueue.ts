@@ -28,6 +28,14 @@ export interface BatchQueueOptions {
   timeoutMs?: number;
   /** Consecutive failed status checks before the requests of a batch are failed (retriable). Default 20. */
   maxPollFailures?: number;
+  /**
+   * Names this queue's batches (metadata `medistill_queue`). When set, batches of an earlier process
+   * with the same name that are still running, or completed within the last 24 h, are resumed at
+   * start: a request already in one of them waits for that batch instead of being paid for again.
+   */
+  resumeAs?: string;
+  /** Most batches resumed at start; default 20. */
+  maxResumedBatches?: number;
   onEvent?: LlmEventListener;
 }
 
@@ -132,11 +140,21 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   let gathering: Entry[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
   const running = new Set<Promise<void>>();
+  /** Results of resumed batches that no caller has asked for yet, oldest first; bounded by maxPending. */
+  const ready = new Map<string, SentCompletion>();
+  const resumed = new Set<string>();
+  let resuming: Promise<void> | null = null;
   const stop = new AbortController();
   let closed = false;
 
   function settle(entry: Entry, outcome: { value: SentCompletion } | { error: unknown }): void {
     entries.delete(entry.customId);
+    // A resumed request that nobody has asked for again yet: keep its answer for when it is asked.
+    if (entry.waiters.size === 0 && resumed.has(entry.customId) && 'value' in outcome) {
+      ready.set(entry.customId, outcome.value);
+      if (ready.size > maxPending) ready.delete(ready.keys().next().value as string);
+    }
+    resumed.delete(entry.customId);
     for (const w of entry.waiters) {
       if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort);
       if ('value' in outcome) w.resolve(outcome.value);
@@ -157,7 +175,11 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     }
     // Requests whose every caller gave up before submission are not paid for.
     const chosen = gathering.filter((e) => e.waiters.size > 0);
-    for (const e of gathering) if (e.waiters.size === 0) entries.delete(e.customId);
+    for (const e of gathering) {
+      if (e.waiters.size > 0) continue;
+      entries.delete(e.customId);
+      resumed.delete(e.customId);
+    }
     gathering = [];
     if (chosen.length === 0 || closed) return;
     for (const e of chosen) e.submissions += 1;
@@ -189,14 +211,20 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     try {
       const jsonl = list.map((e) => JSON.stringify({ custom_id: e.customId, method: 'POST', url: '/v1/chat/completions', body: e.body })).join('\n') + '\n';
       const file = await openai.files.create({ file: await toFile(Buffer.from(jsonl, 'utf8'), 'medistill-batch.jsonl', { type: 'application/jsonl' }), purpose: 'batch' });
-      batch = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { source: 'medistill' } });
+      const metadata: Record<string, string> = { source: 'medistill', ...(options.resumeAs === undefined ? {} : { medistill_queue: options.resumeAs }) };
+      batch = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata });
     } catch (error) {
       emit({ type: 'llm.batch', endpoint, status: 'failed', requests: list.length });
       again(list, 'failed', `submission failed: ${(error as Error).message}`);
       return;
     }
     emit({ type: 'llm.batch', endpoint, status: 'submitted', requests: list.length });
+    await follow(batch, byId, list);
+  }
 
+  /** Polls a batch to its end and hands its lines to the requests in `byId`. */
+  async function follow(start: OpenAI.Batches.Batch, byId: Map<string, Entry>, list: Entry[]): Promise<void> {
+    let batch = start;
     let failures = 0;
     while (!TERMINAL.has(batch.status)) {
       try {
@@ -283,11 +311,68 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     again(unanswered, kind, status === 'completed' ? `batch ${batch.id} completed without its line` : `batch ${batch.id} ${status}`);
   }
 
+  /**
+   * Finds the batches an earlier process of the same name left running (or completed in the last
+   * 24 h), reads their input files, and follows them as if submitted here: their requests wait for
+   * them instead of being submitted again.
+   */
+  async function resume(name: string): Promise<void> {
+    const since = Date.now() / 1000 - 24 * 3600;
+    const found: OpenAI.Batches.Batch[] = [];
+    try {
+      for await (const b of openai.batches.list({ limit: 100 })) {
+        if (b.created_at < since) break;
+        if (b.metadata?.medistill_queue !== name || !['validating', 'in_progress', 'finalizing', 'completed'].includes(b.status)) continue;
+        found.push(b);
+        if (found.length >= (options.maxResumedBatches ?? 20)) break;
+      }
+    } catch {
+      return; // listing is a saving, not a necessity: go on without it
+    }
+    for (const batch of found) {
+      let text: string;
+      try {
+        text = await (await openai.files.content(batch.input_file_id)).text();
+      } catch {
+        continue;
+      }
+      const list: Entry[] = [];
+      for (const raw of text.split('\n')) {
+        if (raw.trim() === '' || entries.size >= maxPending) continue;
+        try {
+          const line = JSON.parse(raw) as { custom_id?: unknown; body?: unknown };
+          if (typeof line.custom_id !== 'string' || entries.has(line.custom_id) || typeof line.body !== 'object' || line.body === null) continue;
+          const entry: Entry = { customId: line.custom_id, body: line.body as CompletionRequestBody, waiters: new Set(), submissions: 1 };
+          entries.set(entry.customId, entry);
+          resumed.add(entry.customId);
+          list.push(entry);
+        } catch {
+          // a line we did not write: not ours to resume
+        }
+      }
+      if (list.length === 0) continue;
+      emit({ type: 'llm.batch', endpoint, status: 'resumed', requests: list.length });
+      const job = follow(batch, new Map(list.map((e) => [e.customId, e])), list).catch(() => undefined);
+      running.add(job);
+      void job.finally(() => running.delete(job));
+    }
+  }
+  if (options.resumeAs !== undefined) resuming = resume(options.resumeAs).finally(() => (resuming = null));
+
   const send: CompletionSender = (body, context) => {
+    if (resuming) {
+      const wait = resuming;
+      return wait.then(() => send(body, context));
+    }
     const signal = context.signal;
     if (signal?.aborted) return Promise.reject(new LlmAbortedError());
     if (closed) return Promise.reject(new LlmBatchError('LLM batch queue is closed', { kind: 'failed' }));
     const customId = batchCustomId(body);
+    const answered = ready.get(customId);
+    if (answered) {
+      ready.delete(customId);
+      return Promise.resolve(answered);
+    }
     let entry = entries.get(customId);
     if (!entry) {
       if (entries.size >= maxPending) return Promise.reject(new QueueFullError('LLM batch queue', maxPending));

@@ -43,7 +43,7 @@ export type LlmEndpointEvent =
 
 /** What happened to a batch, or to lines of one. */
 export type LlmBatchEvent =
-  | { type: 'llm.batch'; endpoint: string; status: 'submitted' | 'completed' | 'failed' | 'expired' | 'cancelled'; requests: number }
+  | { type: 'llm.batch'; endpoint: string; status: 'submitted' | 'resumed' | 'completed' | 'failed' | 'expired' | 'cancelled'; requests: number }
   | { type: 'llm.batch_lines'; endpoint: string; outcome: 'ok' | 'error' | 'unmatched' | 'missing' | 'resubmitted' | 'undecodable'; count: number };
 
 /** Receives every LLM event; must not throw (errors it throws are swallowed). */

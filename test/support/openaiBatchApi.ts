@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 
 /** How the server treats the next batch created: run every line, or end early in one of the ways a real batch can. */
 export type BatchPlan =
-  | { kind: 'complete'; extraLines?: string[]; dropLines?: number }
+  | { kind: 'complete'; extraLines?: string[]; dropLines?: number; /** Stays in progress this long first. */ afterMs?: number }
   /** Runs the first `processed` lines, then expires: the rest never run. */
   | { kind: 'expire'; processed: number }
   /** Runs the first `processed` lines, then is cancelled. */
@@ -92,6 +92,7 @@ export function createBatchApi(options: { runLine: (body: unknown) => Promise<Ba
     }
     const requestLines = input.content.split('\n').filter((l) => l.trim() !== '');
     batch.status = 'in_progress';
+    if (plan.kind === 'complete' && plan.afterMs) await new Promise((resolve) => setTimeout(resolve, plan.afterMs));
     batch.request_counts.total = requestLines.length;
     const limit = plan.kind === 'expire' || plan.kind === 'cancel' ? Math.min(plan.processed, requestLines.length) : requestLines.length;
     const out: string[] = [];

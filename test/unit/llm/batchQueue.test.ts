@@ -150,6 +150,43 @@ describe('createBatchQueue', () => {
     expect(ofType('llm.repair').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('resumes the batch an earlier process left running: its requests wait for it and nothing is paid twice', async () => {
+    const first = setup({ maxRequests: 3, resumeAs: 'medistill-generate' });
+    server.enqueueBatchPlan({ kind: 'complete', afterMs: 400 });
+    const lost = Promise.allSettled([first.ask(1), first.ask(2), first.ask(3)]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.batches()).toHaveLength(1);
+    // The process dies while its batch runs: its callers are gone, the batch is not.
+    await queue?.close();
+    expect((await lost).every((s) => s.status === 'rejected')).toBe(true);
+
+    const second = setup({ maxRequests: 3, resumeAs: 'medistill-generate' });
+    const results = await Promise.all([second.ask(1), second.ask(2), second.ask(3)]);
+    expect(results.map((r) => r.value.n)).toEqual([1, 2, 3]);
+    expect(server.batches()).toHaveLength(1);
+    expect(server.batchLinesRun()).toHaveLength(3);
+    expect(ofType('llm.batch').some((e) => e.status === 'resumed' && e.requests === 3)).toBe(true);
+  });
+
+  it('keeps the answers of a resumed batch that arrive before their requests are asked again', async () => {
+    const first = setup({ maxRequests: 2, resumeAs: 'medistill-judge' });
+    server.enqueueBatchPlan({ kind: 'complete', afterMs: 150 });
+    const lost = Promise.allSettled([first.ask(4), first.ask(5)]);
+    await new Promise((r) => setTimeout(r, 60));
+    await queue?.close();
+    await lost;
+    const second = setup({ maxRequests: 2, resumeAs: 'medistill-judge' });
+    // Let the resumed batch finish before anyone asks.
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await second.ask(5)).value.n).toBe(5);
+    expect(server.batches()).toHaveLength(1);
+    await queue?.close();
+    // Another queue name does not take them.
+    const other = setup({ maxRequests: 1, maxWaitMs: 0, resumeAs: 'medistill-other' });
+    expect((await other.ask(4)).value.n).toBe(4);
+    expect(server.batches()).toHaveLength(2);
+  });
+
   it('fails waiting requests on close with a retriable error', async () => {
     const { ask } = setup({ maxRequests: 100, maxWaitMs: 0 });
     server.enqueueBatchPlan({ kind: 'stall' });

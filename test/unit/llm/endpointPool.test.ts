@@ -160,6 +160,21 @@ describe('createEndpointPool', () => {
     expect(a.chatRequests().length - before).toBe(10);
   });
 
+  it('does not send the calls still queued at an endpoint once it is taken out: they move on unsent', async () => {
+    const [a, b] = [await server(), await server()];
+    a.setResponder(() => serverError(500));
+    const endpoints = parseEndpointList(list(a, b), env).map((e, i) => (i === 0 ? { ...e, rpm: 120, burstRequests: 1 } : e));
+    const events: LlmEvent[] = [];
+    const pool = createEndpointPool(endpoints, { defaults, onEvent: (e) => events.push(e), health: { failureThreshold: 1, cooldownMs: 60_000 } });
+    const results = await Promise.all(Array.from({ length: 8 }, () => pool.client('generator').chatJson(ask, schema)));
+    expect(results).toHaveLength(8);
+    // Only the first call queued at east was sent; the others waited for its tokens, found it out, and moved.
+    expect(a.chatRequests()).toHaveLength(1);
+    const moved = events.filter((e) => e.type === 'llm.failover' && e.endpoint === 'east').length;
+    expect(moved).toBeGreaterThan(1);
+    expect(b.chatRequests()).toHaveLength(8);
+  }, 15_000);
+
   it('fails over when an endpoint does not answer in time or cannot be reached', async () => {
     const [a, b] = [await server(), await server()];
     await a.close();

@@ -62,6 +62,38 @@ export const REJECTED_FEATURES: readonly FeatureField[] = fields({
   duplicate_of: string(true),
 });
 
+const PREFERENCE_SIDE = struct({
+  item_id: string(),
+  type: string(),
+  generator: PROVENANCE,
+  scores: struct(Object.fromEntries(CRITERIA.map((c) => [c, float64()]))),
+  score_reasons: struct(Object.fromEntries(CRITERIA.map((c) => [c, string()]))),
+  combined: float64(),
+  verdict: string(),
+  reject_reasons: list(string()),
+});
+
+/**
+ * Columns of a preference pair (`data/preferences-*`): `prompt`, `chosen`, `rejected` as TRL's
+ * DPOTrainer reads them, everything else under `metadata`.
+ */
+export const PREFERENCE_FEATURES: readonly FeatureField[] = fields({
+  prompt: string(),
+  chosen: string(),
+  rejected: string(),
+  metadata: struct({
+    id: string(),
+    pmid: string(),
+    pmid_version: int64(),
+    target: struct({ descriptor_ui: string(), name: string(), tree_numbers: list(string()) }),
+    margin: float64(),
+    scoring: string(),
+    reasons: list(string()),
+    chosen: PREFERENCE_SIDE,
+    rejected: PREFERENCE_SIDE,
+  }),
+});
+
 /** Columns of `failures.jsonl`: every input part a run could not process, with its position and raw text. */
 export const FAILURE_FEATURES: readonly FeatureField[] = fields({
   reason: string(),

@@ -1,5 +1,5 @@
 import { ProgrammingError } from '../errors/medistillErrors.ts';
-import { ACCEPTED_FEATURES, REJECTED_FEATURES, type FeatureField } from './datasetFeatures.ts';
+import { ACCEPTED_FEATURES, PREFERENCE_FEATURES, REJECTED_FEATURES, type FeatureField } from './datasetFeatures.ts';
 
 /**
  * A kind of row the export store writes into every shard: each kind gets its own files
@@ -18,6 +18,8 @@ export interface ShardKind {
 export const SHARD_KINDS = [
   { name: 'accepted', config: 'default', features: ACCEPTED_FEATURES, description: 'accepted question-answer items' },
   { name: 'rejected', config: 'rejected', features: REJECTED_FEATURES, description: 'items the judge rejected and dropped duplicates, with their reasons' },
+  // Rows of this kind come from the preference pairs the store keeps per paper (DPO prompt/chosen/rejected).
+  { name: 'preferences', config: 'preferences', features: PREFERENCE_FEATURES, description: 'preference pairs of two items for one target: prompt, chosen, rejected' },
 ] as const satisfies readonly ShardKind[];
 
 export type ShardKindName = (typeof SHARD_KINDS)[number]['name'];

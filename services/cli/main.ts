@@ -43,6 +43,9 @@ const SHORT_USAGE = `usage: medistill <command> [flags]
 commands: run, annotate, ingest, generate, judge, export, replay, consume, cache, help
 "medistill help" lists them; "medistill help <command>" gives a command's flags`;
 
+/** `medistill help <command>`: the flags of the commands that have their own. */
+const COMMAND_USAGE: Record<string, string> = { run: RUN_USAGE, annotate: ANNOTATE_USAGE, replay: REPLAY_USAGE, export: SNAPSHOT_USAGE, consume: CONSUME_USAGE };
+
 /** Entry point of the `medistill` command. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -78,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        io.stdout.write(`${rest[0] === 'run' ? RUN_USAGE : rest[0] === 'annotate' ? ANNOTATE_USAGE : USAGE}\n`);
+        io.stdout.write(`${COMMAND_USAGE[rest[0] ?? ''] ?? USAGE}\n`);
         return 0;
       default:
         throw new UsageError(`unknown command "${command}"; try "medistill help"`);

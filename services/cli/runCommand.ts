@@ -28,6 +28,7 @@ import { formatSummary, type RunSummary } from './formatSummary.ts';
 import { UsageError } from '../errors/medistillErrors.ts';
 import { positiveInt, wholeNumber } from './numericFlags.ts';
 import { buildBackends, BACKEND_CHOICES, usesLlm, type BackendChoice } from './buildBackends.ts';
+import { cacheSavingPrices } from '../config/llmSettings.ts';
 import { parseThresholds } from './parseThresholds.ts';
 import { loadServiceConfig } from '../config/serviceConfig.ts';
 import { MAX_LINGER_MS, serveRunMetrics } from '../metrics/serveRunMetrics.ts';
@@ -143,8 +144,9 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
             service: 'run',
             port: metricsPort,
             host: config.metricsHost,
-            pricePer1kInput: config.llmPricePer1kInput,
-            pricePer1kOutput: config.llmPricePer1kOutput,
+            // With an endpoint list every request event carries its own cost; these prices are the
+            // fallback and what a cache hit is taken to save.
+            ...cacheSavingPrices(config, io.env),
           },
           bus,
         );

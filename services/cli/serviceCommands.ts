@@ -24,7 +24,7 @@ import { createLlmMetrics } from '../metrics/llmMetrics.ts';
 import { createLlmEndpointMetrics } from '../metrics/llmEndpointMetrics.ts';
 import type { LlmCallGateEvent } from '../llm/llmCallGate.ts';
 import { subscribeQualityMetrics } from '../metrics/qualityMetrics.ts';
-import { llmConfigured } from '../config/llmSettings.ts';
+import { cacheSavingPrices, llmConfigured } from '../config/llmSettings.ts';
 import { buildBackends, usesLlm } from './buildBackends.ts';
 import { subscribeLlmCacheMetrics } from '../metrics/llmCacheMetrics.ts';
 import { describeLlmCache, openLlmCache } from '../llm/cache/openLlmCache.ts';
@@ -76,7 +76,7 @@ async function buildServiceBackends(name: StageServiceName, ctx: StageContext) {
     : null;
   if (usesLlm('auto', config)) {
     ctx.log(describeLlmCache(cache));
-    subscribeLlmCacheMetrics(ctx.registry, { service: name, pricePer1kInput: config.llmPricePer1kInput, pricePer1kOutput: config.llmPricePer1kOutput }, ctx.instrumentation);
+    subscribeLlmCacheMetrics(ctx.registry, { service: name, ...cacheSavingPrices(config, ctx.env) }, ctx.instrumentation);
   }
   const backends = buildBackends({
     choice: 'auto',

@@ -100,3 +100,20 @@ export function describeLlmSettings(settings: LlmSettings): string[] {
   }
   return lines;
 }
+
+/**
+ * The prices behind "money saved" by the response cache: what the first endpoint charges online per
+ * 1,000 tokens (with one endpoint, MEDISTILL_LLM_PRICE_PER_1K_*). A hit could have gone anywhere;
+ * the first endpoint is the one a list names as preferred.
+ */
+export function cacheSavingPrices(config: ServiceConfig, env: NodeJS.ProcessEnv): { pricePer1kInput: number; pricePer1kOutput: number } {
+  const fallback = { pricePer1kInput: config.llmPricePer1kInput, pricePer1kOutput: config.llmPricePer1kOutput };
+  if (config.llmEndpoints === undefined) return fallback;
+  try {
+    const first = llmSettingsFrom(config, env).endpoints[0];
+    return first ? { pricePer1kInput: first.pricePer1kInput, pricePer1kOutput: first.pricePer1kOutput } : fallback;
+  } catch {
+    // A bad list fails where the backends are built, with its own message.
+    return fallback;
+  }
+}

@@ -67,7 +67,7 @@ describe('Grafana dashboards', () => {
     const used = new Map<string, string>();
     for (const { dashboard } of allDashboards()) for (const q of dashboardQueries(dashboard)) for (const n of metricNamesIn(q.expr)) used.set(n, `${q.dashboard}: ${q.origin}`);
     const alerts = await readAlertRules();
-    expect(alerts.map((a) => a.alert)).toEqual(['MedistillConsumerLagGrowing', 'MedistillDeadLetterRateHigh', 'MedistillLlmErrorRateHigh', 'MedistillLlmEndpointDown', 'MedistillAcceptanceRateDropping', 'MedistillNoNewRecords']);
+    expect(alerts.map((a) => a.alert)).toEqual(['MedistillConsumerLagGrowing', 'MedistillDeadLetterRateHigh', 'MedistillLlmErrorRateHigh', 'MedistillLlmEndpointDown', 'MedistillLlmCacheFailing', 'MedistillAcceptanceRateDropping', 'MedistillNoNewRecords']);
     for (const a of alerts) {
       expect(metricNamesIn(a.expr).length, a.alert).toBeGreaterThan(0);
       for (const n of metricNamesIn(a.expr)) used.set(n, `alert ${a.alert}`);

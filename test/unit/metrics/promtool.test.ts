@@ -30,9 +30,9 @@ describe('deploy/prometheus with promtool', () => {
     expect(r.code, r.output).toBe(0);
   });
 
-  it('alerts.yml holds six valid rules', async () => {
+  it('alerts.yml holds seven valid rules', async () => {
     const r = await promtool('check', 'rules', 'alerts.yml');
-    expect(r.output).toContain('SUCCESS: 6 rules found');
+    expect(r.output).toContain('SUCCESS: 7 rules found');
     expect(r.code, r.output).toBe(0);
   });
 

@@ -67,6 +67,8 @@ beforeAll(async () => {
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
+        // An empty response cache of its own: every LLM call reaches the server and the cache panels see misses.
+        XDG_CACHE_HOME: join(work, 'cache'),
         MEDISTILL_LLM_BASE_URL: llm.url,
         MEDISTILL_LLM_API_KEY: 'sk-test-observability',
         MEDISTILL_LLM_MODEL: 'simulated',

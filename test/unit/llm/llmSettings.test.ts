@@ -49,3 +49,20 @@ describe('LLM settings with an endpoint list and batch mode', () => {
     expect(settings.endpoints[0]).toMatchObject({ name: 'default', pricePer1kInput: 0.4, batchPricePer1kInput: 0.2, apiKey: KEY });
   });
 });
+
+describe('stack:up hands the services the key variables an endpoint list names', () => {
+  it('passes on exactly the apiKeyEnv variables of an inline list, and none for a file or bad JSON', async () => {
+    const { endpointKeyVariables, serviceEnv } = await import('../../../deploy/local/startPipeline.ts');
+    expect(endpointKeyVariables(JSON.stringify([...list, { ...list[0], name: 'west', apiKeyEnv: 'WEST_KEY' }]))).toEqual(['EAST_KEY', 'WEST_KEY']);
+    expect(endpointKeyVariables('@/etc/endpoints.json')).toEqual([]);
+    expect(endpointKeyVariables('[oops')).toEqual([]);
+    const env = serviceEnv({
+      callerEnv: { MEDISTILL_LLM_ENDPOINTS: JSON.stringify(list), EAST_KEY: KEY, UNRELATED_SECRET: 'x' },
+      brokers: ['127.0.0.1:1'],
+      registryUrl: 'http://127.0.0.1:2',
+      metricsPort: 0,
+    });
+    expect(env.EAST_KEY).toBe(KEY);
+    expect(env.UNRELATED_SECRET).toBeUndefined();
+  });
+});

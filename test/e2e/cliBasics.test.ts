@@ -46,7 +46,7 @@ describe('the medistill command', () => {
     expect(res.stdout).toMatch(/--quiet\s+no progress/);
   });
 
-  it('run --quiet prints only the summary, and writes an empty failures.jsonl when nothing failed', async () => {
+  it('run --quiet prints only the summary and writes an empty failures.jsonl when nothing failed; export --snapshot then publishes v0001', async () => {
     const input = join(work, 'one.xml');
     await writeFile(input, ONE_RECORD);
     const out = join(work, 'quiet');
@@ -57,5 +57,20 @@ describe('the medistill command', () => {
     expect(await readFile(join(out, 'failures.jsonl'), 'utf8')).toBe('');
     // No failures: the card lists no failures configuration (datasets cannot read one without rows).
     expect(await readFile(join(out, 'README.md'), 'utf8')).not.toContain('config_name: failures');
+
+    // export --snapshot publishes the folder's checkpoint as v0001, and says so the second time.
+    const snap = await runCli(['export', '--snapshot', '--dir', out]);
+    expect(snap.code).toBe(0);
+    expect(snap.stdout).toMatch(/^snapshot v0001 \(id [0-9a-f]{16}\): \d+ accepted items from 1 papers in .*snapshots\/v0001/);
+    const again = await runCli(['export', '--snapshot', '--dir', out]);
+    expect(again.stdout).toContain('v0001');
+    expect(again.stdout).toContain('unchanged since it was published');
+    expect(JSON.parse(await readFile(join(out, 'snapshots', 'v0001', 'snapshot.json'), 'utf8'))).toMatchObject({ version: 'v0001', papers: 1 });
+  });
+
+  it('export --snapshot of a folder with no export exits 2 with the reason', async () => {
+    const res = await runCli(['export', '--snapshot', '--dir', join(work, 'nothing-here')]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/no exported dataset/);
   });
 });

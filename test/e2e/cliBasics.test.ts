@@ -66,7 +66,7 @@ describe('the medistill command', () => {
     expect(again.stdout).toContain('v0001');
     expect(again.stdout).toContain('unchanged since it was published');
     expect(JSON.parse(await readFile(join(out, 'snapshots', 'v0001', 'snapshot.json'), 'utf8'))).toMatchObject({ version: 'v0001', papers: 1 });
-  });
+  }, 120_000);
 
   it('export --snapshot of a folder with no export exits 2 with the reason', async () => {
     const res = await runCli(['export', '--snapshot', '--dir', join(work, 'nothing-here')]);

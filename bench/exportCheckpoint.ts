@@ -27,7 +27,7 @@ const CHANGED = 100;
 const FIRST_PMID = 20_000_000;
 /** Share of questions drawn from a small common pool, so the dataset has duplicates to drop. */
 const COMMON_QUESTION_SHARE = 0.01;
-const CRITERIA: Criterion[] = ['grounded', 'answerable', 'correct', 'clear', 'hierarchy'];
+const CRITERIA: Criterion[] = ['grounded', 'answerable', 'correct', 'clear', 'hierarchy', 'retrieval'];
 const WORDS = 'patients treatment cohort risk disease outcomes trial mortality therapy dose placebo receptor protein tumor gene pathway inflammation infection children adults'.split(' ');
 const BRANCHES = [['C14.280', 'C'], ['D02.078', 'D'], ['E01.370', 'E'], ['G03.495', 'G'], ['A11.251', 'A']] as const;
 
@@ -65,6 +65,7 @@ function paperAt(pmid: number, version: number): PaperEntry {
       rejectReasons: accepted ? [] : (['low_correct'] as RejectReason[]),
       judge: { backend: 'rule-based', name: 'rule-based', version: '1.0.0', promptVersion: 'none', model: null },
       judgedAt: '2025-01-02T00:00:00.000Z',
+      retrievedPmids: [],
     });
   }
   return { pmid: String(pmid), pmidVersion: version, producedAt: 1_700_000_000_000 + version, meshVersion: 'MeSH 2025', items };

@@ -27,7 +27,7 @@ const WORK = join(here, '.data', 'formats');
 const SHARD_ROWS = 2_000;
 const FORMATS = ['json-stringify', 'jsonl', 'parquet'] as const;
 type Format = (typeof FORMATS)[number];
-const CRITERIA: Criterion[] = ['grounded', 'answerable', 'correct', 'clear', 'hierarchy'];
+const CRITERIA: Criterion[] = ['grounded', 'answerable', 'correct', 'clear', 'hierarchy', 'retrieval'];
 const WORDS = 'patients treatment cohort risk disease outcomes trial mortality therapy dose placebo receptor protein tumor gene pathway inflammation infection children adults'.split(' ');
 
 /** Contexts are drawn from a fixed pool, so building rows costs little next to writing them. */
@@ -66,6 +66,7 @@ function rowAt(n: number): DatasetRow {
     rejectReasons: [],
     judge: { backend: 'rule-based', name: 'rule-based', version: '1.0.0', promptVersion: 'none', model: null },
     judgedAt: '2025-01-02T00:00:00.000Z',
+    retrievedPmids: [],
   };
   return toDatasetRow(item);
 }

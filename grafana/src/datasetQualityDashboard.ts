@@ -141,6 +141,38 @@ export function datasetQualityDashboard(): Dashboard {
         unit: 'short',
         queries: [{ expr: `sum by (le) (increase(medistill_mesh_terms_per_record_bucket{${SVC}, source="dictionary"}[${RATE}]))`, legend: '{{le}}' }],
       }),
+
+      row('Literature index and retrieval'),
+      stat({
+        title: 'Abstracts in the literature index',
+        unit: 'short',
+        queries: [{ expr: `max(medistill_index_documents{${SVC}})` }],
+      }),
+      stat({
+        title: 'Questions that retrieved documents (last hour)',
+        unit: 'percentunit',
+        decimals: 1,
+        queries: [{ expr: `sum(increase(medistill_retrieval_queries_total{${SVC}, outcome="hits"}[1h])) / sum(increase(medistill_retrieval_queries_total{${SVC}}[1h]))` }],
+      }),
+      timeseries({
+        title: 'Retrievals per second by outcome',
+        description: 'hits; no_hits; empty_index; no_query_terms (a question without content words); embeddings_failed (dense half failed, lexical ranking used).',
+        unit: 'ops',
+        queries: [{ expr: `sum by (outcome) (rate(medistill_retrieval_queries_total{${SVC}}[${RATE}]))`, legend: '{{outcome}}' }],
+      }),
+      timeseries({
+        title: 'Retrieval latency (p50, p99)',
+        unit: 's',
+        queries: [
+          { expr: `histogram_quantile(0.5, sum by (le) (rate(medistill_retrieval_query_seconds_bucket{${SVC}}[${RATE}])))`, legend: 'p50' },
+          { expr: `histogram_quantile(0.99, sum by (le) (rate(medistill_retrieval_query_seconds_bucket{${SVC}}[${RATE}])))`, legend: 'p99' },
+        ],
+      }),
+      timeseries({
+        title: 'Index writes per second by outcome',
+        unit: 'ops',
+        queries: [{ expr: `sum by (outcome) (rate(medistill_index_writes_total{${SVC}}[${RATE}]))`, legend: '{{outcome}}' }],
+      }),
     ],
   });
 }

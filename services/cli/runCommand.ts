@@ -23,6 +23,9 @@ import { createAnnotateStage } from '../stages/annotateStage.ts';
 import { createGenerateStage } from '../stages/generateStage.ts';
 import { createJudgeStage } from '../stages/judgeStage.ts';
 import { createExportStage } from '../stages/exportStage.ts';
+import { createIndexStage } from '../stages/indexStage.ts';
+import { withSideSink } from '../stages/withSideSink.ts';
+import { buildRetrieval, type RetrievalParts } from './buildRetrieval.ts';
 import { createProgressReporter } from './progressReporter.ts';
 import { formatSummary, type RunSummary } from './formatSummary.ts';
 import { UsageError } from '../errors/medistillErrors.ts';
@@ -39,7 +42,8 @@ import type { ServiceConfig } from '../config/serviceConfig.ts';
 export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--input ...] [--mesh <desc.xml[.gz]>] [--out <dir>]
                      [--limit N] [--concurrency N] [--backend auto|rule-based|llm]
                      [--items-per-record N] [--threshold criterion=value,...] [--quiet]
-                     [--llm-mode online|batch] [--metrics-port N [--linger-ms N]]
+                     [--llm-mode online|batch] [--index <dir>] [--retrieval on|off] [--retrieval-k N]
+                     [--metrics-port N [--linger-ms N]]
                      [--no-cache | --cache-only] [--cache-dir <dir>] [--cache-ttl <duration>]
 
 Runs the whole chain in one process: ingest, annotate, generate, judge, export.
@@ -54,9 +58,14 @@ Runs the whole chain in one process: ingest, annotate, generate, judge, export.
   --concurrency        records in flight (default 4; in batch mode MEDISTILL_LLM_BATCH_MAX_REQUESTS)
   --backend            auto (default: llm when MEDISTILL_LLM_BASE_URL is set, else rule-based)
   --items-per-record   candidates asked per record (default 3)
-  --threshold          minimum judge scores, e.g. grounded=0.7,hierarchy=0.2
+  --threshold          minimum judge scores, e.g. grounded=0.7,hierarchy=0.2,retrieval=0.3
   --llm-mode           online (default) or batch: LLM calls gathered into OpenAI Batch API files
                        (half price at OpenAI, results within 24 h); MEDISTILL_LLM_MODE by default
+  --index              literature index folder (default <out>.index); kept across runs: every annotated
+                       abstract is added, and what is already there is not indexed again
+  --retrieval          on (default): judge retrieves each question's top documents from the index and
+                       scores their MeSH against the paper's; off: no index, the criterion says so
+  --retrieval-k        documents retrieved per question (default 5)
   --metrics-port       serve Prometheus /metrics on this port while the run goes on (0: any free port)
   --linger-ms          keep serving metrics this long after the run, for a last scrape (default 0)
   --no-cache           neither read nor write the LLM response cache: every call goes to the model
@@ -68,7 +77,8 @@ Runs the whole chain in one process: ingest, annotate, generate, judge, export.
 LLM settings come from the environment: MEDISTILL_LLM_BASE_URL, MEDISTILL_LLM_API_KEY (or
 OPENAI_API_KEY), MEDISTILL_LLM_MODEL, MEDISTILL_JUDGE_MODEL, MEDISTILL_LLM_TIMEOUT_MS,
 MEDISTILL_LLM_MAX_RETRIES; several endpoints from MEDISTILL_LLM_ENDPOINTS; batch mode from
-MEDISTILL_LLM_BATCH_* (see the README).`;
+MEDISTILL_LLM_BATCH_* (see the README); hybrid retrieval from MEDISTILL_EMBEDDINGS_BASE_URL,
+MEDISTILL_EMBEDDINGS_MODEL, MEDISTILL_EMBEDDINGS_API_KEY.`;
 
 /** The bundled MeSH subset used when --mesh is not given. */
 export function bundledMeshPath(): string {
@@ -98,6 +108,9 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
         'cache-only': { type: 'boolean', default: false },
         'cache-dir': { type: 'string' },
         'cache-ttl': { type: 'string' },
+        index: { type: 'string' },
+        retrieval: { type: 'string', default: 'on' },
+        'retrieval-k': { type: 'string' },
       },
       allowPositionals: false,
       strict: true,
@@ -120,6 +133,10 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   const lingerMs = v['linger-ms'] === undefined ? 0 : wholeNumber('linger-ms', v['linger-ms'], MAX_LINGER_MS);
   if (v['no-cache'] && v['cache-only']) throw new UsageError('--no-cache and --cache-only exclude each other');
   const outDir = resolve(v.out ?? 'out');
+  if (v.retrieval !== 'on' && v.retrieval !== 'off') throw new UsageError(`--retrieval must be on or off, got "${v.retrieval}"`);
+  const retrievalK = positiveInt('retrieval-k', v['retrieval-k'], 5);
+  if (retrievalK > 100) throw new UsageError(`--retrieval-k must be at most 100, got ${retrievalK}`);
+  const indexDir = resolve(v.index ?? `${outDir}.index`);
   const log = (line: string): void => {
     if (!v.quiet) io.stderr.write(`${line}\n`);
   };
@@ -152,6 +169,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
         );
   if (observed) log(`metrics: serving /metrics on ${config.metricsHost}:${observed.port}`);
   let cache: OpenLlmCache | null = null;
+  let retrieval: RetrievalParts | null = null;
   try {
     if (usesLlm(backend, config)) {
       cache = await openLlmCache(runCacheSettings(config, io.env, { noCache: v['no-cache'] === true, cacheOnly: v['cache-only'] === true, dir: v['cache-dir'], ttl: v['cache-ttl'] }));
@@ -172,6 +190,8 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
     if (usesLlm(backend, config)) log(`  ${describeLlmCache(cache)}`);
     const cacheTally = { hit: 0, miss: 0, corrupt: 0, error: 0 };
     bus.on('llm_cache.lookup', (e) => void cacheTally[e.outcome]++);
+    retrieval = v.retrieval === 'on' ? buildRetrieval({ dir: indexDir, config, env: io.env, vocab, k: retrievalK }) : null;
+    for (const line of retrieval?.settingsLines ?? ['retrieval: off']) log(`  ${line}`);
 
     await mkdir(outDir, { recursive: true });
     // A run writes a fresh dataset: what an earlier run left in the folder does not carry over.
@@ -187,10 +207,12 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
     let snapshot = { records: 0, accepted: 0, failed: 0, fraction: null as number | null };
     const fileIndex = new Map(files.map((f, i) => [f, i]));
 
+    const annotate = createAnnotateStage({ ctx: annotateCtx });
     const stages = [
-      createAnnotateStage({ ctx: annotateCtx }),
+      // Every annotated abstract goes into the literature index before its candidates are judged.
+      retrieval ? withSideSink(annotate, createIndexStage({ index: retrieval.index, embeddings: retrieval.embeddings })) : annotate,
       createGenerateStage({ generator: backends.generator }),
-      createJudgeStage({ judge: backends.judge }),
+      createJudgeStage({ judge: backends.judge, grounder: retrieval?.grounder }),
       createExportStage({ target: store }),
     ];
     let run: RunResult;
@@ -228,6 +250,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
     return result;
   } finally {
     await cache?.store.close().catch(() => undefined);
+    retrieval?.close();
     await observed?.close(lingerMs);
   }
 }

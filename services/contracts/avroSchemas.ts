@@ -127,7 +127,7 @@ const pubmedRecord = {
   ],
 };
 
-const meshSource = { type: 'enum', name: 'MeshSource', symbols: ['nlm', 'dictionary', 'llm'] };
+const meshSource = { type: 'enum', name: 'MeshSource', symbols: ['nlm', 'dictionary', 'llm', 'neighbours'] };
 
 const meshTerm = {
   type: 'record',
@@ -268,10 +268,14 @@ const judgedItem = {
       type: {
         type: 'record',
         name: 'Scores',
-        fields: ['grounded', 'answerable', 'correct', 'clear', 'hierarchy'].map((c) => ({
-          name: c,
-          type: c === 'grounded' ? criterionScore : 'CriterionScore',
-        })),
+        fields: [
+          ...['grounded', 'answerable', 'correct', 'clear', 'hierarchy'].map((c) => ({
+            name: c,
+            type: c === 'grounded' ? criterionScore : 'CriterionScore',
+          })),
+          // Added later: readers of older judgements see it as not computed.
+          { name: 'retrieval', type: 'CriterionScore', default: { score: 0, reason: 'not computed' } },
+        ],
       },
     },
     { name: 'hierarchyFormula', type: str },
@@ -305,6 +309,7 @@ const judgedItem = {
     { name: 'rejectReasons', type: strings },
     { name: 'judge', type: 'Provenance' },
     { name: 'judgedAt', type: str },
+    { name: 'retrievedPmids', type: strings, default: [], doc: 'Documents retrieved for the question from the literature index, best first: its supporting context' },
   ],
 };
 

@@ -37,6 +37,7 @@ function toJudgedItemValue(item: JudgedItem): JudgedItemValue {
     rejectReasons: [...item.rejectReasons],
     judge: toProvenanceValue(item.judge),
     judgedAt: item.judgedAt,
+    retrievedPmids: [...item.retrievedPmids],
   };
 }
 
@@ -67,6 +68,7 @@ function fromJudgedItemValue(value: JudgedItemValue, pmid: string): JudgedItem {
     rejectReasons,
     judge: fromProvenanceValue(value.judge),
     judgedAt: value.judgedAt,
+    retrievedPmids: [...value.retrievedPmids],
   };
 }
 

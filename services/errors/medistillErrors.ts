@@ -485,6 +485,22 @@ export class CheckpointError extends StorageError {
   }
 }
 
+/** The literature index could not be opened, read or written (corrupt file, disk full, another schema). */
+export class IndexStorageError extends StorageError {
+  readonly path: string;
+  constructor(path: string, message: string, options: { retriable: boolean; cause?: unknown }) {
+    super(`literature index ${path}: ${message}`, { retriable: options.retriable, cause: options.cause });
+    this.path = path;
+  }
+}
+
+/** The embeddings endpoint failed or answered something that is not one vector per input. */
+export class EmbeddingsError extends LlmError {
+  constructor(message: string, options: { retriable: boolean; cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bounded queues and buckets
 

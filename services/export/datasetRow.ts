@@ -31,6 +31,8 @@ export interface DatasetRow {
   scores: Record<Criterion, number>;
   score_reasons: Record<Criterion, string>;
   hierarchy_formula: string;
+  /** Documents the question retrieved from the literature index, best first: the item's supporting context. */
+  retrieved_pmids: string[];
   voc?: {
     options: { label: OptionLabel; argument: string; supported: boolean }[];
     survivors: OptionLabel[];
@@ -80,6 +82,8 @@ export function toDatasetRow(item: JudgedItem): DatasetRow {
       },
     ],
     paper_mesh: c.paperMesh,
+    // Judgements stored before retrieval existed carry none.
+    retrieved_pmids: [...(item.retrievedPmids ?? [])],
     scores,
     score_reasons: reasons,
     hierarchy_formula: item.hierarchyFormula,

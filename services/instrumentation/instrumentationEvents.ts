@@ -30,6 +30,15 @@ export type QualityEvent =
   | { type: 'quality.candidates'; stage: string; items: readonly QaCandidate[] }
   | { type: 'quality.judged'; stage: string; items: readonly JudgedItem[] };
 
+/**
+ * The literature index: a write (indexed, replaced, unchanged, stale, deleted, absent, no_abstract,
+ * embeddings_failed) and a query for a question (hits, no_hits, empty_index, no_query_terms,
+ * embeddings_failed) with its time; `documents` is the index size after a write.
+ */
+export type RetrievalEvent =
+  | { type: 'retrieval.indexed'; stage: string; outcome: string; documents: number }
+  | { type: 'retrieval.query'; stage: string; outcome: string; seconds: number };
+
 /** Where ingested entries came from. */
 export type IngestSourceKind = 'files' | 'folder' | 'eutils';
 /** What an ingested entry was. */
@@ -38,5 +47,5 @@ export type IngestEntryKind = 'article' | 'deletion' | 'failure';
 /** An entry taken in by a source. */
 export type IngestEvent = { type: 'ingest.entry'; source: IngestSourceKind; kind: IngestEntryKind };
 
-export type InstrumentationEvent = HopEvent | QualityEvent | IngestEvent | LlmEvent | LlmCacheEvent | EutilsEvent;
+export type InstrumentationEvent = HopEvent | QualityEvent | RetrievalEvent | IngestEvent | LlmEvent | LlmCacheEvent | EutilsEvent;
 export type InstrumentationEventType = InstrumentationEvent['type'];

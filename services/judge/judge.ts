@@ -1,4 +1,4 @@
-import type { JudgedItem, QaCandidate } from '../model/qaItem.ts';
+import type { JudgedItem, QaCandidate, RetrievalEvidence } from '../model/qaItem.ts';
 
 export type { HierarchyScorer } from '../mesh/meshSimilarity.ts';
 
@@ -7,5 +7,6 @@ export interface Judge {
   readonly name: string;
   readonly version: string;
   readonly promptVersion: string;
-  judge(candidate: QaCandidate, signal?: AbortSignal): Promise<JudgedItem>;
+  /** Judges one candidate; `retrieval` carries the retrieval-grounded score when a literature index is configured. */
+  judge(candidate: QaCandidate, signal?: AbortSignal, retrieval?: RetrievalEvidence): Promise<JudgedItem>;
 }

@@ -1,6 +1,6 @@
 import type { LlmClient } from '../llm/llmClient.ts';
 import { LlmAbortedError, LlmConfigError, LlmError } from '../errors/medistillErrors.ts';
-import type { Criterion, CriterionScore, JudgedItem, Provenance, QaCandidate, VerificationOfChoice } from '../model/qaItem.ts';
+import { RETRIEVAL_OFF, type Criterion, type CriterionScore, type JudgedItem, type Provenance, type QaCandidate, type RetrievalEvidence, type VerificationOfChoice } from '../model/qaItem.ts';
 import type { HierarchyScorer, Judge } from './judge.ts';
 import { buildJudgeMessages, JUDGE_PROMPT_VERSION, judgeAnswerSchema, VOC_PROMPT_VERSION } from './judgePrompt.ts';
 import { decideVerdict, DEFAULT_THRESHOLDS, type Thresholds } from './verdict.ts';
@@ -45,7 +45,9 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
   const name = `llm:${model}`;
   const provenance: Provenance = { backend: 'llm', name, version: LLM_JUDGE_VERSION, promptVersion, model };
 
-  async function judge(candidate: QaCandidate, signal?: AbortSignal): Promise<JudgedItem> {
+  async function judge(candidate: QaCandidate, signal?: AbortSignal, retrieval?: RetrievalEvidence): Promise<JudgedItem> {
+    const retrievalScore: CriterionScore = retrieval ? { score: retrieval.score, reason: retrieval.reason } : RETRIEVAL_OFF;
+    const retrievedPmids = retrieval ? [...retrieval.pmids] : [];
     const hierarchy = options.hierarchyScorer(candidate.target.descriptorUi, candidate.paperMesh);
     const hierarchyScore: CriterionScore = {
       score: hierarchy.score,
@@ -63,9 +65,9 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
         local.abort();
         throw error;
       });
-      const scores: Record<Criterion, CriterionScore> = { ...scored.value, hierarchy: hierarchyScore };
+      const scores: Record<Criterion, CriterionScore> = { ...scored.value, hierarchy: hierarchyScore, retrieval: retrievalScore };
       const { verdict, rejectReasons } = decideVerdict(scores, thresholds, voc);
-      return assemble(candidate, scores, hierarchy.formula, voc, verdict, rejectReasons, scored.cached === true);
+      return assemble(candidate, scores, hierarchy.formula, voc, verdict, rejectReasons, retrievedPmids, scored.cached === true);
     } catch (error) {
       if (signal?.aborted) throw error instanceof LlmAbortedError ? error : new LlmAbortedError(undefined, { cause: error });
       if (!(error instanceof LlmError)) throw error;
@@ -77,8 +79,9 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
         correct: failed,
         clear: failed,
         hierarchy: hierarchyScore,
+        retrieval: retrievalScore,
       };
-      return assemble(candidate, scores, hierarchy.formula, null, 'reject', ['judge_error']);
+      return assemble(candidate, scores, hierarchy.formula, null, 'reject', ['judge_error'], retrievedPmids);
     }
   }
 
@@ -89,10 +92,11 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
     voc: VerificationOfChoice | null,
     verdict: JudgedItem['verdict'],
     rejectReasons: JudgedItem['rejectReasons'],
+    retrievedPmids: string[],
     cached = false,
   ): JudgedItem {
     const judge = cached ? { ...provenance, cached: true } : provenance;
-    return { candidate, scores, hierarchyFormula, voc, verdict, rejectReasons, judge, judgedAt: now().toISOString() };
+    return { candidate, scores, hierarchyFormula, voc, verdict, rejectReasons, judge, judgedAt: now().toISOString(), retrievedPmids };
   }
 
   return { name, version: LLM_JUDGE_VERSION, promptVersion, judge };

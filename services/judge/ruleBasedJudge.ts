@@ -1,7 +1,7 @@
 import { parseCloze, fillCloze } from '../generate/clozeQuestion.ts';
 import { analyseConclusion } from '../generate/conclusionCues.ts';
 import { splitSentences } from '../generate/splitSentences.ts';
-import type { Criterion, CriterionScore, JudgedItem, Provenance, QaCandidate, VerificationOfChoice } from '../model/qaItem.ts';
+import { RETRIEVAL_OFF, type Criterion, type CriterionScore, type JudgedItem, type Provenance, type QaCandidate, type RetrievalEvidence, type VerificationOfChoice } from '../model/qaItem.ts';
 import { indexContext, type ContextIndex } from './contextIndex.ts';
 import type { HierarchyScorer, Judge } from './judge.ts';
 import { lexicalGrounding } from './lexicalGrounding.ts';
@@ -53,7 +53,7 @@ export function createRuleBasedJudge(options: RuleBasedJudgeOptions): Judge {
     name: 'rule-based',
     version: RULE_BASED_JUDGE_VERSION,
     promptVersion: 'none',
-    async judge(candidate: QaCandidate, signal?: AbortSignal): Promise<JudgedItem> {
+    async judge(candidate: QaCandidate, signal?: AbortSignal, retrieval?: RetrievalEvidence): Promise<JudgedItem> {
       signal?.throwIfAborted();
       const ctx = indexContext(candidate.context);
       const voc = verifyChoicesByRules(candidate, ctx);
@@ -67,6 +67,7 @@ export function createRuleBasedJudge(options: RuleBasedJudgeOptions): Judge {
           score: clamp01(hierarchy.score),
           reason: `${hierarchy.formula} similarity of ${candidate.target.descriptorUi} to ${candidate.paperMesh.length} paper descriptors`,
         },
+        retrieval: retrieval ? { score: clamp01(retrieval.score), reason: retrieval.reason } : RETRIEVAL_OFF,
       };
       const { verdict, rejectReasons } = decideVerdict(scores, thresholds, voc);
       return {
@@ -78,6 +79,7 @@ export function createRuleBasedJudge(options: RuleBasedJudgeOptions): Judge {
         rejectReasons,
         judge: provenance,
         judgedAt: now().toISOString(),
+        retrievedPmids: retrieval ? [...retrieval.pmids] : [],
       };
     },
   };

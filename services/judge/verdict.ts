@@ -8,6 +8,8 @@ export const thresholdsSchema = z.object({
   correct: z.number().min(0).max(1).default(0.6),
   clear: z.number().min(0).max(1).default(0.5),
   hierarchy: z.number().min(0).max(1).default(0.3),
+  // Reported, not gating, by default: it ranks a target's candidates (preferences) more than it filters.
+  retrieval: z.number().min(0).max(1).default(0),
 });
 export type Thresholds = z.infer<typeof thresholdsSchema>;
 export const DEFAULT_THRESHOLDS: Thresholds = thresholdsSchema.parse({});

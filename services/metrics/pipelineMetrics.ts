@@ -6,6 +6,7 @@ import { createLlmMetrics } from './llmMetrics.ts';
 import { createLlmEndpointMetrics } from './llmEndpointMetrics.ts';
 import { subscribeLlmCacheMetrics } from './llmCacheMetrics.ts';
 import { subscribeQualityMetrics } from './qualityMetrics.ts';
+import { subscribeRetrievalMetrics } from './retrievalMetrics.ts';
 
 /** Settings of the in-process run's metrics. */
 export interface PipelineMetricsOptions {
@@ -32,6 +33,7 @@ export function createPipelineMetrics(registry: Registry, options: PipelineMetri
     createHopMetrics(registry, service, bus),
     createIngestMetrics(registry, bus),
     subscribeQualityMetrics(registry, service, bus),
+    subscribeRetrievalMetrics(registry, service, bus),
     bus.on('llm.*', (e) => llm.onLlmEvent(e as Parameters<typeof llm.onLlmEvent>[0])),
     subscribeLlmCacheMetrics(registry, options, bus),
   ];

@@ -10,7 +10,7 @@ export interface QualityMetrics {
   judged(items: readonly JudgedItem[]): void;
 }
 
-const MESH_SOURCES: readonly MeshSource[] = ['nlm', 'dictionary', 'llm'];
+const MESH_SOURCES: readonly MeshSource[] = ['nlm', 'dictionary', 'llm', 'neighbours'];
 const REJECT_REASONS: readonly RejectReason[] = [...CRITERIA.map((c) => `low_${c}` as const), 'voc_failed', 'judge_error', 'duplicate'];
 const TERM_BUCKETS = [0, 1, 2, 3, 5, 8, 13, 20, 30, 50];
 const SCORE_BUCKETS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];

@@ -1,6 +1,7 @@
 import type { PubmedArticle } from './pubmedRecord.ts';
 
-export type MeshSource = 'nlm' | 'dictionary' | 'llm';
+/** neighbours: descriptors of the nearest indexed papers in the literature index (as NLM's MTI uses related citations). */
+export type MeshSource = 'nlm' | 'dictionary' | 'llm' | 'neighbours';
 
 /** A MeSH descriptor attached to a record, with where it came from and how sure we are. */
 export interface MeshTerm {

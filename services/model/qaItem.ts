@@ -54,8 +54,23 @@ export interface QaCandidate {
   createdAt: string;
 }
 
-export type Criterion = 'grounded' | 'answerable' | 'correct' | 'clear' | 'hierarchy';
-export const CRITERIA: readonly Criterion[] = ['grounded', 'answerable', 'correct', 'clear', 'hierarchy'];
+/**
+ * hierarchy: the item's target descriptor against the paper's descriptors; retrieval: the MeSH of the
+ * documents the question retrieves from the literature index against the paper's (KAILIN's evaluation).
+ */
+export type Criterion = 'grounded' | 'answerable' | 'correct' | 'clear' | 'hierarchy' | 'retrieval';
+export const CRITERIA: readonly Criterion[] = ['grounded', 'answerable', 'correct', 'clear', 'hierarchy', 'retrieval'];
+
+/** The retrieval-grounded score of a question and the documents behind it, handed to a judge. */
+export interface RetrievalEvidence {
+  score: number;
+  reason: string;
+  /** PMIDs retrieved for the question, best first. */
+  pmids: string[];
+}
+
+/** The retrieval criterion when no literature index is configured. */
+export const RETRIEVAL_OFF: CriterionScore = { score: 0, reason: 'retrieval off: no literature index configured' };
 
 export interface CriterionScore {
   /** 0..1 */
@@ -89,4 +104,6 @@ export interface JudgedItem {
   rejectReasons: RejectReason[];
   judge: Provenance;
   judgedAt: string;
+  /** The documents retrieved for the question (its supporting context), best first; empty when retrieval is off. */
+  retrievedPmids: string[];
 }

@@ -2,7 +2,9 @@ import { lastValueFrom, toArray, defaultIfEmpty } from 'rxjs';
 import { QA_CANDIDATES, QA_JUDGED } from '../contracts/topicContracts.ts';
 import type { RecordCandidates, RecordJudgement } from '../contracts/topicMessages.ts';
 import type { Judge } from '../judge/judge.ts';
-import type { JudgedItem } from '../model/qaItem.ts';
+import type { JudgedItem, QaCandidate } from '../model/qaItem.ts';
+import type { RetrievalGrounder } from '../retrieval/retrievalGrounding.ts';
+import type { Instrumentation } from '../instrumentation/instrumentation.ts';
 import { boundedMapAsync } from '../operators/boundedMapAsync.ts';
 import { LlmError } from '../errors/medistillErrors.ts';
 import { passTombstone, stageResult, type StageDefinition, type StageResult } from './stageDefinition.ts';
@@ -14,6 +16,8 @@ export interface JudgeStageOptions {
   judge: Judge;
   /** Candidates of one record judged at once (default 4). */
   concurrency?: number;
+  /** Retrieval-grounded hierarchy score from the literature index; without it the criterion says retrieval is off. */
+  grounder?: RetrievalGrounder;
 }
 
 /**
@@ -27,6 +31,14 @@ export interface JudgeStageOptions {
 export function createJudgeStage(options: JudgeStageOptions): StageDefinition<RecordCandidates, RecordJudgement, JudgeOutcome> {
   const { judge } = options;
   const concurrency = options.concurrency ?? 4;
+  const { grounder } = options;
+  const judgeOne = async (c: QaCandidate, signal: AbortSignal, bus: Instrumentation): Promise<JudgedItem> => {
+    if (!grounder) return judge.judge(c, signal);
+    const started = performance.now();
+    const support = await grounder({ question: c.question, pmid: c.pmid, paperMesh: c.paperMesh }, signal);
+    bus.emit({ type: 'retrieval.query', stage: 'judge', outcome: support.outcome, seconds: (performance.now() - started) / 1000 });
+    return judge.judge(c, signal, support);
+  };
   return {
     name: 'judge',
     input: QA_CANDIDATES,
@@ -44,7 +56,7 @@ export function createJudgeStage(options: JudgeStageOptions): StageDefinition<Re
       if (input.value === null) return passTombstone(input.key);
       const candidates = input.value;
       const items = await lastValueFrom(
-        boundedMapAsync(candidates.items, (c) => judge.judge(c, signal), concurrency, { ordered: true }).pipe(toArray(), defaultIfEmpty([] as JudgedItem[])),
+        boundedMapAsync(candidates.items, (c) => judgeOne(c, signal, instrumentation), concurrency, { ordered: true }).pipe(toArray(), defaultIfEmpty([] as JudgedItem[])),
       );
       instrumentation.emit({ type: 'quality.judged', stage: 'judge', items });
       const judgement: RecordJudgement = { ...candidates, items };

@@ -46,7 +46,7 @@ function layerOf(path: string): string {
   return top!;
 }
 
-const PARTS = ['model', 'errors', 'config', 'contracts', 'instrumentation', 'mesh', 'ingest', 'annotate', 'generate', 'judge', 'export', 'llm', 'operators'];
+const PARTS = ['model', 'errors', 'config', 'contracts', 'instrumentation', 'mesh', 'ingest', 'annotate', 'generate', 'judge', 'export', 'llm', 'operators', 'retrieval'];
 
 /** For each layer, the layers it may not import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
@@ -62,8 +62,10 @@ const FORBIDDEN: Record<string, readonly string[]> = {
 const PART_FORBIDDEN: Record<string, readonly string[]> = {
   model: PARTS.filter((p) => p !== 'model' && p !== 'errors'),
   errors: PARTS.filter((p) => p !== 'errors' && p !== 'model'),
-  mesh: ['annotate', 'generate', 'judge', 'export', 'llm', 'ingest'],
-  instrumentation: ['annotate', 'generate', 'judge', 'export', 'mesh'],
+  mesh: ['annotate', 'generate', 'judge', 'export', 'llm', 'ingest', 'retrieval'],
+  instrumentation: ['annotate', 'generate', 'judge', 'export', 'mesh', 'retrieval'],
+  // The index knows the vocabulary and the embeddings client, not the stages' parts that use it.
+  retrieval: ['annotate', 'generate', 'judge', 'export'],
 };
 
 const all = sourceFiles(SERVICES).flatMap(importsOf);
@@ -87,6 +89,12 @@ describe('import direction in services/', () => {
   it('only the Kafka runtime imports the Kafka client', () => {
     const wrong = all.filter((i) => i.to === 'npm:kafkajs' && layerOf(i.from) !== 'runtime/kafka');
     expect(wrong.map((i) => `services/${i.from}:${i.line}`)).toEqual([]);
+  });
+
+  it('only the literature index imports the database engine', () => {
+    const wrong = all.filter((i) => i.to === 'npm:libsql' && i.from !== 'retrieval/literatureIndex.ts');
+    expect(wrong.map((i) => `services/${i.from}:${i.line}`)).toEqual([]);
+    expect(all.some((i) => i.to === 'npm:libsql')).toBe(true);
   });
 
   it('metrics learn about the pipeline from instrumentation events only', () => {

@@ -220,6 +220,7 @@ const scores = (grounded: number, correct: number): JudgedItem['scores'] => ({
   correct: { score: correct, reason: correct > 0.5 ? 'matches the abstract' : 'contradicts the abstract' },
   clear: { score: 0.75, reason: 'unambiguous' },
   hierarchy: { score: 0.6667, reason: 'wu-palmer 0.67 to Asthma' },
+  retrieval: { score: 0.5, reason: 'retrieved-top5-dcg(wu-palmer-bma/v1)/v1 over 2 retrieved documents' },
 });
 
 /** Judgements of the three candidates: accepted, rejected for two reasons, and a multiple choice with Verification-of-Choice. */
@@ -239,6 +240,7 @@ export function recordJudgement(): RecordJudgement {
         rejectReasons: [],
         judge: judgeProvenance,
         judgedAt: '2025-01-14T09:32:39.900Z',
+        retrievedPmids: ['91000018', '91000020'],
       },
       {
         candidate: ynm,
@@ -249,6 +251,7 @@ export function recordJudgement(): RecordJudgement {
         rejectReasons: ['low_grounded', 'low_correct'],
         judge: judgeProvenance,
         judgedAt: '2025-01-14T09:32:40.001Z',
+        retrievedPmids: [],
       },
       {
         candidate: mcq,
@@ -268,6 +271,7 @@ export function recordJudgement(): RecordJudgement {
         rejectReasons: [],
         judge: { ...judgeProvenance, backend: 'rule-based', model: null, name: 'rule-based-judge' },
         judgedAt: '2025-01-14T09:32:40.015Z',
+        retrievedPmids: ['91000019'],
       },
     ],
     failures: [],

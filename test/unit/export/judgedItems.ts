@@ -19,7 +19,7 @@ export function judgedItem(spec: ItemSpec): JudgedItem {
   const treeNumbers = spec.treeNumbers ?? ['D02.078.370.141.450'];
   const score = spec.score ?? 0.9;
   const scores = Object.fromEntries(
-    (['grounded', 'answerable', 'correct', 'clear', 'hierarchy'] as Criterion[]).map((c) => [c, { score, reason: `${c} reason` }]),
+    (['grounded', 'answerable', 'correct', 'clear', 'hierarchy', 'retrieval'] as Criterion[]).map((c) => [c, { score, reason: `${c} reason` }]),
   ) as JudgedItem['scores'];
   const mcq = type === 'multiple_choice';
   return {
@@ -64,5 +64,6 @@ export function judgedItem(spec: ItemSpec): JudgedItem {
     rejectReasons: spec.reasons ?? [],
     judge: { backend: 'rule-based', name: 'rule-based', version: '1.0.0', promptVersion: 'none', model: null },
     judgedAt: '2024-05-02T00:00:00.000Z',
+    retrievedPmids: [],
   };
 }

@@ -52,8 +52,8 @@ const judge: Judge = {
     const ok = candidate.answer === 'Q';
     const s = { score: ok ? 1 : 0, reason: '' };
     return {
-      candidate, scores: { grounded: s, answerable: s, correct: s, clear: s, hierarchy: s }, hierarchyFormula: 'x', voc: null,
-      verdict: ok ? 'accept' : 'reject', rejectReasons: ok ? [] : ['low_grounded'], judge: provenance, judgedAt: '',
+      candidate, scores: { grounded: s, answerable: s, correct: s, clear: s, hierarchy: s, retrieval: s }, hierarchyFormula: 'x', voc: null,
+      verdict: ok ? 'accept' : 'reject', rejectReasons: ok ? [] : ['low_grounded'], judge: provenance, judgedAt: '', retrievedPmids: [],
     };
   },
 };

@@ -44,7 +44,7 @@ export function candidate(id: string, type: ItemType, treeNumbers: string[]): Qa
 
 /** A judged item: every criterion gets `scores[criterion]` (default 0.9). */
 export function judged(c: QaCandidate, verdict: 'accept' | 'reject', reasons: RejectReason[] = [], scores: Partial<Record<Criterion, number>> = {}): JudgedItem {
-  const all: Criterion[] = ['grounded', 'answerable', 'correct', 'clear', 'hierarchy'];
+  const all: Criterion[] = ['grounded', 'answerable', 'correct', 'clear', 'hierarchy', 'retrieval'];
   return {
     candidate: c,
     scores: Object.fromEntries(all.map((k) => [k, { score: scores[k] ?? 0.9, reason: 'fixture' }])) as JudgedItem['scores'],
@@ -54,5 +54,6 @@ export function judged(c: QaCandidate, verdict: 'accept' | 'reject', reasons: Re
     rejectReasons: reasons,
     judge: { backend: 'rule-based', name: 'rule-based', version: '1', promptVersion: 'none', model: null },
     judgedAt: '2024-05-01T00:00:00.000Z',
+    retrievedPmids: [],
   };
 }

@@ -1,5 +1,6 @@
 import { runCommand, RUN_USAGE } from './runCommand.ts';
 import { annotateCommand, ANNOTATE_USAGE } from './annotateCommand.ts';
+import { indexCommand, INDEX_USAGE } from './indexCommand.ts';
 import { UsageError } from '../errors/medistillErrors.ts';
 import { reportFailure } from './reportFailure.ts';
 import { processEnvironment } from '../config/serviceConfig.ts';
@@ -15,11 +16,13 @@ commands, in one process:
   run        the whole chain (ingest, annotate, generate, judge, export) on files
   annotate   with --input: ingest and MeSH-annotate only, to JSONL
   cache      stats or prune of the LLM response cache
+  index      with --input: bulk-index PubMed files into the literature index (--index <dir>)
   help       this text; "medistill help <command>" for a command's flags
 
 commands that run one stage as a Kafka service (settings from MEDISTILL_* variables):
   ingest     PubMed records from files, a watched folder or E-utilities → pubmed.records.v1
   annotate   pubmed.records.v1 → pubmed.annotated.v1 (without --input)
+  index      pubmed.annotated.v1 → the literature index in MEDISTILL_INDEX_DIR (without --input)
   generate   pubmed.annotated.v1 → qa.candidates.v1
   judge      qa.candidates.v1 → qa.judged.v1
   export     qa.judged.v1 → the dataset folder (MEDISTILL_EXPORT_DIR), snapshots on a schedule;
@@ -31,6 +34,8 @@ ${RUN_USAGE}
 
 ${ANNOTATE_USAGE}
 
+${INDEX_USAGE}
+
 ${REPLAY_USAGE}
 
 ${SNAPSHOT_USAGE}
@@ -40,11 +45,11 @@ ${CONSUME_USAGE}
 ${CACHE_USAGE}`;
 
 const SHORT_USAGE = `usage: medistill <command> [flags]
-commands: run, annotate, ingest, generate, judge, export, replay, consume, cache, help
+commands: run, annotate, index, ingest, generate, judge, export, replay, consume, cache, help
 "medistill help" lists them; "medistill help <command>" gives a command's flags`;
 
 /** `medistill help <command>`: the flags of the commands that have their own. */
-const COMMAND_USAGE: Record<string, string> = { run: RUN_USAGE, annotate: ANNOTATE_USAGE, replay: REPLAY_USAGE, export: SNAPSHOT_USAGE, consume: CONSUME_USAGE };
+const COMMAND_USAGE: Record<string, string> = { run: RUN_USAGE, annotate: ANNOTATE_USAGE, index: INDEX_USAGE, replay: REPLAY_USAGE, export: SNAPSHOT_USAGE, consume: CONSUME_USAGE };
 
 /** Entry point of the `medistill` command. */
 export async function main(argv: string[]): Promise<number> {
@@ -62,6 +67,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         if (rest.includes('--snapshot')) return await snapshotCommand(rest, io);
         return await stageServiceCommand(command, io.env);
+      case 'index':
+        if (!rest.includes('--input')) return await stageServiceCommand('index', io.env);
+        await indexCommand(rest, io);
+        return 0;
       case 'generate':
       case 'judge':
         return await stageServiceCommand(command, io.env);

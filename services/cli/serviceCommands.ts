@@ -3,7 +3,7 @@ import { runService, type StageContext } from '../runtime/kafka/runService.ts';
 import { loadServiceConfig } from '../config/serviceConfig.ts';
 import { createKafkaClient } from '../runtime/kafka/createKafkaClient.ts';
 import { TOPICS } from '../contracts/avroSchemas.ts';
-import { UsageError } from '../errors/medistillErrors.ts';
+import { RuntimeConfigError, UsageError } from '../errors/medistillErrors.ts';
 import type { KafkaStage } from '../runtime/kafka/stageRunner.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
@@ -29,9 +29,12 @@ import { buildBackends, usesLlm } from './buildBackends.ts';
 import { subscribeLlmCacheMetrics } from '../metrics/llmCacheMetrics.ts';
 import { describeLlmCache, openLlmCache } from '../llm/cache/openLlmCache.ts';
 import { parseDuration } from '../config/duration.ts';
+import { buildRetrieval } from './buildRetrieval.ts';
+import { createIndexStage } from '../stages/indexStage.ts';
+import { subscribeRetrievalMetrics } from '../metrics/retrievalMetrics.ts';
 import { bundledMeshPath } from './runCommand.ts';
 
-export const STAGE_SERVICES = ['annotate', 'generate', 'judge', 'export'] as const;
+export const STAGE_SERVICES = ['annotate', 'index', 'generate', 'judge', 'export'] as const;
 export type StageServiceName = (typeof STAGE_SERVICES)[number];
 
 async function loadVocab(ctx: StageContext) {
@@ -91,7 +94,7 @@ async function buildServiceBackends(name: StageServiceName, ctx: StageContext) {
     llm: llmConfigured(ctx.config) ? { ...buildLlmGate(name, ctx), batchQueueName: `medistill-${name}` } : undefined,
   });
   for (const line of backends.settingsLines) ctx.log(line);
-  return backends;
+  return { ...backends, vocab };
 }
 
 /**
@@ -107,7 +110,8 @@ function inBatchMode(stage: KafkaStage, mode: string, ctx: StageContext): KafkaS
 /** Builds the Kafka stage of a service from its configuration. */
 export async function buildStage(name: StageServiceName, ctx: StageContext): Promise<KafkaStage> {
   const { instrumentation } = ctx;
-  if (name !== 'export') subscribeQualityMetrics(ctx.registry, name, instrumentation);
+  if (name !== 'export' && name !== 'index') subscribeQualityMetrics(ctx.registry, name, instrumentation);
+  if (name === 'index' || name === 'judge') subscribeRetrievalMetrics(ctx.registry, name, instrumentation);
   const asKafka = (definition: Parameters<typeof kafkaStageOf>[0]) => kafkaStageOf(definition, { codeVersion: ctx.codeVersion, instrumentation });
   switch (name) {
     case 'annotate': {
@@ -118,9 +122,24 @@ export async function buildStage(name: StageServiceName, ctx: StageContext): Pro
       const backends = await buildServiceBackends(name, ctx);
       return inBatchMode(asKafka(createGenerateStage({ generator: backends.generator })), backends.mode, ctx);
     }
+    case 'index': {
+      // Each judge replica's indexer (same pod, shared folder) materialises the whole topic: give it a group of its own.
+      if (!ctx.config.indexDir) throw new RuntimeConfigError('the index service needs MEDISTILL_INDEX_DIR (the folder its judge reads)');
+      const vocab = await loadVocab(ctx);
+      const retrieval = buildRetrieval({ dir: ctx.config.indexDir, config: ctx.config, env: ctx.env, vocab });
+      for (const line of retrieval.settingsLines) ctx.log(line);
+      return asKafka(createIndexStage({ index: retrieval.index, embeddings: retrieval.embeddings }));
+    }
     case 'judge': {
       const backends = await buildServiceBackends(name, ctx);
-      return inBatchMode(asKafka(createJudgeStage({ judge: backends.judge })), backends.mode, ctx);
+      if (!ctx.config.indexDir) {
+        ctx.log('retrieval: off (MEDISTILL_INDEX_DIR unset)');
+        return inBatchMode(asKafka(createJudgeStage({ judge: backends.judge })), backends.mode, ctx);
+      }
+      // The indexer beside it writes the folder; the judge only reads (SQLite WAL: readers see committed writes).
+      const retrieval = buildRetrieval({ dir: ctx.config.indexDir, config: ctx.config, env: ctx.env, vocab: backends.vocab });
+      for (const line of retrieval.settingsLines) ctx.log(line);
+      return inBatchMode(asKafka(createJudgeStage({ judge: backends.judge, grounder: retrieval.grounder })), backends.mode, ctx);
     }
     case 'export': {
       const store = await openExportStore({ outDir: ctx.config.exportDir });

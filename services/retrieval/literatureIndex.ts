@@ -228,7 +228,7 @@ export function openLiteratureIndex(options: OpenLiteratureIndexOptions): Litera
       if (qn === 0) return { outcome: 'no_query_terms', documents: [] };
       // Exact search keeps the k best in a small sorted array: no whole-corpus sort.
       const best: RetrievedDocument[] = [];
-      for (const row of stmt.vectors.iterate(model, options?.excludePmid ?? '') as Iterable<{ data: Buffer; pmid: string; title: string; mesh: string; year: number | null }>) {
+      for (const row of stmt.vectors.iterate(model, options?.excludePmid ?? '') as Iterable<{ data: ArrayBuffer | Uint8Array; pmid: string; title: string; mesh: string; year: number | null }>) {
         const v = bytesVector(row.data);
         if (v.length !== vector.length) continue;
         const dn = norm(v);
@@ -295,10 +295,11 @@ function vectorBytes(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 
-function bytesVector(b: Buffer): Float32Array {
-  // Copy: the buffer of a row may not be 4-byte aligned.
-  const copy = new Uint8Array(b.byteLength);
-  copy.set(b);
+function bytesVector(b: ArrayBuffer | Uint8Array): Float32Array {
+  // Copy: a row's bytes may sit at an offset that is not 4-byte aligned.
+  const bytes = b instanceof Uint8Array ? b : new Uint8Array(b);
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
   return new Float32Array(copy.buffer);
 }
 

@@ -9,7 +9,7 @@ const STOPWORDS: ReadonlySet<string> = new Set(
     'they this those to was we were what when where which while who whom whose why will with would yes maybe ' +
     'also both each other only same very all any between during after before under about against among ' +
     'following best complete completes statement according abstract study studies conclusion report ' +
-    'finding findings option options answer question questions mesh true false describe described'
+    'finding findings option options answer question questions mesh true false describe described one'
   ).split(' '),
 );
 

@@ -61,6 +61,8 @@ export interface OpenAiTestServerOptions {
   maxRecorded?: number;
   /** Time from creating a batch to running its lines (the files and batches API). Default 20 ms. */
   batchProcessDelayMs?: number;
+  /** The vector POST /v1/embeddings answers for a text; default {@link hashedBagOfWords}. */
+  embed?: (text: string) => number[];
 }
 
 /** A running scripted OpenAI-compatible server. */
@@ -85,6 +87,10 @@ export interface OpenAiTestServer {
   batchLinesRun(): { batchId: string; customId: string; body: unknown }[];
   /** Forgets recorded requests, queued behaviours, files and batches. */
   reset(): void;
+  /** Makes POST /v1/embeddings answer this HTTP status (null: answer vectors again). */
+  failEmbeddings(status: number | null): void;
+  /** Embeddings requests only. */
+  embeddingsRequests(): RecordedRequest[];
   /** Stops listening and drops every open connection, hanging ones included. */
   close(): Promise<void>;
 }
@@ -176,6 +182,8 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.promptTokens + usage.completionTokens },
     };
   }
+  let embeddingsFailure: number | null = null;
+  const embed = options.embed ?? hashedBagOfWords;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -206,6 +214,18 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       });
     }
     if (await batchApi.handle(record.method, path, raw, req.headers['content-type'] ?? '', res)) return;
+    if (record.method === 'POST' && path === '/v1/embeddings') {
+      if (embeddingsFailure !== null) return sendError(res, embeddingsFailure, 'embeddings failure set by the test', 'server_error');
+      const input = (record.body as unknown as { input?: unknown } | null)?.input;
+      const texts = typeof input === 'string' ? [input] : Array.isArray(input) && input.every((t) => typeof t === 'string') ? (input as string[]) : null;
+      if (texts === null || texts.length === 0) return sendError(res, 400, 'input must be a string or a non-empty array of strings', 'invalid_request_error');
+      return sendJson(res, 200, {
+        object: 'list',
+        model: (record.body as unknown as { model?: string }).model ?? 'test-embeddings',
+        data: texts.map((t, index) => ({ object: 'embedding', index, embedding: embed(t) })),
+        usage: { prompt_tokens: texts.join(' ').split(/\s+/).length, total_tokens: texts.join(' ').split(/\s+/).length },
+      });
+    }
     if (record.method !== 'POST' || path !== '/v1/chat/completions') {
       return sendError(res, 404, `no route for ${record.method} ${path}`, 'invalid_request_error');
     }
@@ -263,6 +283,10 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
     port,
     requests,
     chatRequests: () => requests.filter((r) => r.path === '/v1/chat/completions'),
+    embeddingsRequests: () => requests.filter((r) => r.path === '/v1/embeddings'),
+    failEmbeddings(status) {
+      embeddingsFailure = status;
+    },
     enqueue: (...behaviours) => {
       for (const b of behaviours) queue.push(typeof b === 'string' ? { kind: 'reply', content: b } : b);
     },
@@ -349,4 +373,21 @@ function sendRateLimited(res: ServerResponse, retryAfterSeconds: number, message
     { error: { message, type: 'requests', param: null, code: 'rate_limit_exceeded' } },
     { 'retry-after': String(retryAfterSeconds) },
   );
+}
+
+/**
+ * A deterministic 64-dimensional text vector: each lower-cased word (3+ letters, first 5 letters
+ * kept, so "asthma" and "asthmatic" meet) adds 1 to a hashed dimension; L2-normalised. Texts that
+ * share words point the same way, which is all a retrieval test needs from an embedding model.
+ */
+export function hashedBagOfWords(text: string): number[] {
+  const v = new Array<number>(64).fill(0);
+  for (const m of text.toLowerCase().matchAll(/[a-z]{3,}/g)) {
+    const w = m[0].slice(0, 5);
+    let h = 2166136261;
+    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 16777619);
+    v[(h >>> 0) % 64]! += 1;
+  }
+  const n = Math.hypot(...v);
+  return n === 0 ? v : v.map((x) => x / n);
 }

@@ -6,6 +6,8 @@ import { packageRoot } from '../config/packageRoot.ts';
 import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createAnnotateContext } from '../annotate/annotateContext.ts';
+import { annotateRecord } from '../annotate/annotateRecord.ts';
+import type { PubmedArticle } from '../model/pubmedRecord.ts';
 import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
 import { createFailureLog } from '../runtime/inprocess/failureLog.ts';
 import { runPipeline, type RunResult } from '../runtime/inprocess/runPipeline.ts';
@@ -43,6 +45,7 @@ export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--inp
                      [--limit N] [--concurrency N] [--backend auto|rule-based|llm]
                      [--items-per-record N] [--threshold criterion=value,...] [--quiet]
                      [--llm-mode online|batch] [--index <dir>] [--retrieval on|off] [--retrieval-k N]
+                     [--mesh-neighbours]
                      [--metrics-port N [--linger-ms N]]
                      [--no-cache | --cache-only] [--cache-dir <dir>] [--cache-ttl <duration>]
 
@@ -66,6 +69,8 @@ Runs the whole chain in one process: ingest, annotate, generate, judge, export.
   --retrieval          on (default): judge retrieves each question's top documents from the index and
                        scores their MeSH against the paper's; off: no index, the criterion says so
   --retrieval-k        documents retrieved per question (default 5)
+  --mesh-neighbours    records without NLM headings also get the MeSH of their nearest indexed papers
+                       (source neighbours), as NLM's MTI does with related citations
   --metrics-port       serve Prometheus /metrics on this port while the run goes on (0: any free port)
   --linger-ms          keep serving metrics this long after the run, for a last scrape (default 0)
   --no-cache           neither read nor write the LLM response cache: every call goes to the model
@@ -111,6 +116,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
         index: { type: 'string' },
         retrieval: { type: 'string', default: 'on' },
         'retrieval-k': { type: 'string' },
+        'mesh-neighbours': { type: 'boolean', default: false },
       },
       allowPositionals: false,
       strict: true,
@@ -137,6 +143,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   const retrievalK = positiveInt('retrieval-k', v['retrieval-k'], 5);
   if (retrievalK > 100) throw new UsageError(`--retrieval-k must be at most 100, got ${retrievalK}`);
   const indexDir = resolve(v.index ?? `${outDir}.index`);
+  if (v['mesh-neighbours'] && v.retrieval === 'off') throw new UsageError('--mesh-neighbours needs the literature index: drop --retrieval off');
   const log = (line: string): void => {
     if (!v.quiet) io.stderr.write(`${line}\n`);
   };
@@ -207,7 +214,10 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
     let snapshot = { records: 0, accepted: 0, failed: 0, fraction: null as number | null };
     const fileIndex = new Map(files.map((f, i) => [f, i]));
 
-    const annotate = createAnnotateStage({ ctx: annotateCtx });
+    const reach = createAnnotateContext(vocab, { minScore: 0, maxTerms: 200, generalTerms: 'keep' });
+    const neighbours =
+      retrieval && v['mesh-neighbours'] ? { search: retrieval.index, vocab, textCandidates: (r: PubmedArticle) => annotateRecord(r, reach).mesh } : undefined;
+    const annotate = createAnnotateStage({ ctx: annotateCtx, neighbours });
     const stages = [
       // Every annotated abstract goes into the literature index before its candidates are judged.
       retrieval ? withSideSink(annotate, createIndexStage({ index: retrieval.index, embeddings: retrieval.embeddings })) : annotate,

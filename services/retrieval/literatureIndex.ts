@@ -43,6 +43,8 @@ export interface SearchOptions {
   k?: number;
   /** A PMID never returned (the paper a question was written from). */
   excludePmid?: string;
+  /** Most query words used (default 32, at most 256): a whole abstract as query needs more than a question. */
+  maxTerms?: number;
 }
 
 /** A dense vector stored beside a document's text, with the model that produced it. */
@@ -215,7 +217,7 @@ export function openLiteratureIndex(options: OpenLiteratureIndexOptions): Litera
     search(text, options) {
       const k = limitOf(options);
       if (countDocs() === 0) return { outcome: 'empty_index', documents: [] };
-      const terms = queryTerms(text);
+      const terms = queryTerms(text, Math.min(256, Math.max(1, options?.maxTerms ?? 32)));
       if (terms.length === 0) return { outcome: 'no_query_terms', documents: [] };
       const rows = stmt.search.all(ftsMatchExpression(terms), options?.excludePmid ?? '', k) as { pmid: string; title: string; mesh: string; year: number | null; score: number }[];
       const documents = rows.map((r) => ({ pmid: r.pmid, score: r.score, meshUis: splitMesh(r.mesh), title: r.title, year: r.year }));

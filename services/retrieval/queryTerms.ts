@@ -21,9 +21,9 @@ export const MAX_QUERY_TERMS = 32;
 /**
  * The content words of a text for a ranked query: lower case, no stopwords, no one-letter words
  * (two-letter ones only with a digit or in capitals in the text, such as "HIV"'s shorter kin),
- * distinct, in order of first appearance, at most {@link MAX_QUERY_TERMS}.
+ * distinct, in order of first appearance, at most `maxTerms` (default {@link MAX_QUERY_TERMS}).
  */
-export function queryTerms(text: string): string[] {
+export function queryTerms(text: string, maxTerms = MAX_QUERY_TERMS): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const m of text.normalize('NFKC').matchAll(WORD)) {
@@ -34,7 +34,7 @@ export function queryTerms(text: string): string[] {
     if (w.length === 2 && !/\d/.test(w) && raw !== raw.toUpperCase()) continue;
     seen.add(w);
     out.push(w);
-    if (out.length >= MAX_QUERY_TERMS) break;
+    if (out.length >= maxTerms) break;
   }
   return out;
 }

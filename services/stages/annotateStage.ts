@@ -1,6 +1,7 @@
 import { PUBMED_ANNOTATED, PUBMED_RECORDS } from '../contracts/topicContracts.ts';
 import type { AnnotateContext } from '../annotate/annotateContext.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
+import { withNeighbourMesh, type NeighbourAnnotation } from '../annotate/neighbourMesh.ts';
 import type { AnnotatedRecord } from '../model/annotatedRecord.ts';
 import type { PubmedArticle } from '../model/pubmedRecord.ts';
 import { passTombstone, stageResult, type StageDefinition, type StageResult } from './stageDefinition.ts';
@@ -10,6 +11,8 @@ export type AnnotateOutcome = (typeof ANNOTATE_OUTCOMES)[number];
 
 export interface AnnotateStageOptions {
   ctx: AnnotateContext;
+  /** MeSH from the nearest indexed papers for records NLM has not indexed yet (source `neighbours`). */
+  neighbours?: NeighbourAnnotation;
 }
 
 /**
@@ -32,6 +35,7 @@ export function createAnnotateStage(options: AnnotateStageOptions): StageDefinit
     async process(input, { instrumentation }): Promise<StageResult<AnnotatedRecord, AnnotateOutcome>> {
       if (input.value === null) return passTombstone(input.key);
       const annotated = annotateRecord(input.value, ctx);
+      if (options.neighbours) annotated.mesh = withNeighbourMesh(input.value, annotated.mesh, options.neighbours);
       instrumentation.emit({ type: 'quality.annotated', stage: 'annotate', record: annotated });
       return stageResult('annotated', [{ key: input.key, value: annotated }]);
     },

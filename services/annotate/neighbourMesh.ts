@@ -1,0 +1,109 @@
+import type { MeshVocabulary } from '../mesh/meshVocabulary.ts';
+import type { MeshTerm } from '../model/annotatedRecord.ts';
+import { abstractText, type PubmedArticle } from '../model/pubmedRecord.ts';
+
+/** The part of the literature index neighbours need: ranked documents with their descriptors. */
+export interface NeighbourSearch {
+  search(text: string, options: { k: number; excludePmid?: string; maxTerms?: number }): { documents: readonly { pmid: string; score: number; meshUis: readonly string[] }[] };
+}
+
+export interface NeighbourOptions {
+  /** Nearest indexed papers consulted (default 10). */
+  k: number;
+  /** Least weighted vote (0..1) for a descriptor to be proposed on the neighbours' word alone (default 0.5). */
+  minVote: number;
+  /**
+   * Least vote that confirms a descriptor the text names but the dictionary scored below its
+   * threshold (a single passing mention): neighbours about the same subject make it likely (default 0.1).
+   */
+  supportVote: number;
+  /** Most descriptors added from neighbours (default 12). */
+  maxAdded: number;
+}
+
+/** Chosen on the real samples (bench/meshNeighbours.ts, where the grid is printed): see bench/RESULTS.md. */
+export const NEIGHBOUR_DEFAULTS: Readonly<NeighbourOptions> = Object.freeze({ k: 10, minVote: 0.5, supportVote: 0.1, maxAdded: 12 });
+
+/** Query words taken from title and abstract: enough to find papers on the same subject. */
+const QUERY_TERMS = 64;
+
+/**
+ * MeSH from neighbours, as NLM's MTI uses PubMed Related Citations: the paper's title and abstract
+ * retrieve the nearest indexed papers (BM25), and each descriptor those papers carry gets a vote
+ * weighted by the neighbour's rank (1/log2(rank + 1)) and its score relative to the best one; the
+ * vote, a share of the total weight (0..1), is the term's score. Descriptors at or above `minVote`
+ * are returned with source `neighbours`, strongest first (at most `maxAdded`).
+ */
+export function predictFromNeighbours(record: PubmedArticle, search: NeighbourSearch, vocab: MeshVocabulary, options: Partial<NeighbourOptions> = {}): MeshTerm[] {
+  const { k, minVote, maxAdded } = { ...NEIGHBOUR_DEFAULTS, ...options };
+  const text = `${record.title}\n${abstractText(record)}`;
+  const { documents } = search.search(text, { k, excludePmid: record.pmid, maxTerms: QUERY_TERMS });
+  if (documents.length === 0) return [];
+  const top = documents[0]!.score > 0 ? documents[0]!.score : 1;
+  const votes = new Map<string, number>();
+  let total = 0;
+  documents.forEach((doc, i) => {
+    const w = Math.max(doc.score, 0) / top / Math.log2(i + 2);
+    total += w;
+    for (const ui of new Set(doc.meshUis)) votes.set(ui, (votes.get(ui) ?? 0) + w);
+  });
+  if (total === 0) return [];
+  return [...votes.entries()]
+    .map(([ui, v]) => ({ ui, vote: Math.round((v / total) * 1000) / 1000 }))
+    .filter((x) => x.vote >= minVote && vocab.get(x.ui) !== undefined)
+    .sort((a, b) => b.vote - a.vote || a.ui.localeCompare(b.ui))
+    .slice(0, maxAdded)
+    .map(({ ui, vote }) => {
+      const d = vocab.get(ui)!;
+      return { descriptorUi: ui, name: d.name, source: 'neighbours', score: vote, majorTopic: false, treeNumbers: d.treeNumbers.slice(), ancestors: vocab.ancestors(ui) };
+    });
+}
+
+/**
+ * Merges the dictionary's predictions with the neighbours' votes (as returned by
+ * predictFromNeighbours with `minVote` = `supportVote`): a descriptor the dictionary kept stays as it
+ * is, with the higher of its score and its vote; one the neighbours vote for at `minVote` or more is
+ * added with source `neighbours`; one the text names below the dictionary's threshold
+ * (`textCandidates`: matches at any score) is added with source `neighbours` when its vote reaches
+ * `supportVote`.
+ */
+export function mergeNeighbourTerms(
+  predicted: readonly MeshTerm[],
+  neighbours: readonly MeshTerm[],
+  options: { textCandidates?: readonly MeshTerm[]; minVote?: number; supportVote?: number } = {},
+): MeshTerm[] {
+  const minVote = options.minVote ?? NEIGHBOUR_DEFAULTS.minVote;
+  const supportVote = options.supportVote ?? NEIGHBOUR_DEFAULTS.supportVote;
+  const named = new Set((options.textCandidates ?? []).map((t) => t.descriptorUi));
+  const byUi = new Map(predicted.map((t) => [t.descriptorUi, { ...t }]));
+  for (const n of neighbours) {
+    const held = byUi.get(n.descriptorUi);
+    if (held) held.score = Math.max(held.score, n.score);
+    else if (n.score >= minVote || (n.score >= supportVote && named.has(n.descriptorUi))) byUi.set(n.descriptorUi, n);
+  }
+  return [...byUi.values()];
+}
+
+/** What annotate needs to add MeSH from neighbours: the index, and the text's matches at any score. */
+export interface NeighbourAnnotation {
+  search: NeighbourSearch;
+  vocab: MeshVocabulary;
+  /** Dictionary matches of a record at any score (an annotate context with minScore 0). */
+  textCandidates(record: PubmedArticle): readonly MeshTerm[];
+  options?: Partial<NeighbourOptions>;
+}
+
+/**
+ * The MeSH terms of a record without NLM headings, with the neighbours' merged in; a record NLM
+ * indexed keeps its headings as they are.
+ */
+export function withNeighbourMesh(record: PubmedArticle, mesh: readonly MeshTerm[], nb: NeighbourAnnotation): MeshTerm[] {
+  if (record.meshHeadings.length > 0) return [...mesh];
+  const o = { ...NEIGHBOUR_DEFAULTS, ...nb.options };
+  const votes = predictFromNeighbours(record, nb.search, nb.vocab, { ...o, minVote: Math.min(o.supportVote, o.minVote), maxAdded: 100 });
+  const merged = mergeNeighbourTerms(mesh, votes, { textCandidates: nb.textCandidates(record), minVote: o.minVote, supportVote: o.supportVote });
+  // At most maxAdded new terms, strongest first.
+  const added = merged.filter((t) => t.source === 'neighbours').sort((a, b) => b.score - a.score).slice(0, o.maxAdded);
+  const keep = new Set(added.map((t) => t.descriptorUi));
+  return merged.filter((t) => t.source !== 'neighbours' || keep.has(t.descriptorUi));
+}

@@ -1,0 +1,93 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAnnotateContext } from '../../../services/annotate/annotateContext.ts';
+import { annotateRecord } from '../../../services/annotate/annotateRecord.ts';
+import { mergeNeighbourTerms, predictFromNeighbours, withNeighbourMesh } from '../../../services/annotate/neighbourMesh.ts';
+import type { MeshVocabulary } from '../../../services/mesh/meshVocabulary.ts';
+import type { AnnotatedRecord, MeshTerm } from '../../../services/model/annotatedRecord.ts';
+import { indexedDocumentOf } from '../../../services/retrieval/indexedDocument.ts';
+import { openLiteratureIndex, type LiteratureIndex } from '../../../services/retrieval/literatureIndex.ts';
+import { createAnnotateStage } from '../../../services/stages/annotateStage.ts';
+import { NO_INSTRUMENTATION } from '../../../services/instrumentation/instrumentation.ts';
+import { annotatedCorpus } from './retrievalCorpus.ts';
+
+let dir: string;
+let index: LiteratureIndex;
+let vocab: MeshVocabulary;
+let records: AnnotatedRecord[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'medistill-neighbours-'));
+  ({ vocab, records } = await annotatedCorpus());
+  index = openLiteratureIndex({ dir });
+  index.upsertMany(records.map((r) => ({ doc: indexedDocumentOf(r)! })));
+});
+
+afterAll(async () => {
+  index.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const record = (pmid: string) => records.find((r) => r.record.pmid === pmid)!.record;
+
+describe('MeSH from neighbours', () => {
+  it('votes the descriptors of the nearest papers, never its own (its PMID is excluded)', () => {
+    const unindexed = { ...record('41000002'), meshHeadings: [] };
+    // Three other asthma papers are among its ten neighbours: Asthma gathers their votes.
+    const terms = predictFromNeighbours(unindexed, index, vocab, { minVote: 0.2 });
+    const uis = terms.map((t) => t.descriptorUi);
+    const asthma = terms.find((t) => t.descriptorUi === 'D001249')!;
+    expect(asthma).toMatchObject({ source: 'neighbours', majorTopic: false });
+    expect(asthma.treeNumbers).toContain('C08.127.108');
+    expect([...terms].sort((a, b) => b.score - a.score)).toEqual(terms);
+    // Its own headings that no neighbour carries cannot appear.
+    expect(uis).not.toContain('D012130');
+    expect(uis).not.toContain('D018927');
+    for (const t of terms) expect(t.score).toBeGreaterThanOrEqual(0.2);
+    expect(predictFromNeighbours(unindexed, index, vocab, { minVote: 0.9 })).toEqual([]);
+  });
+
+  it('merge keeps dictionary terms, adds strong votes, and confirms weak text matches only with support', () => {
+    const t = (ui: string, source: MeshTerm['source'], score: number): MeshTerm => ({ descriptorUi: ui, name: ui, source, score, majorTopic: false, treeNumbers: [], ancestors: [] });
+    const merged = mergeNeighbourTerms(
+      [t('D1', 'dictionary', 0.5)],
+      [t('D1', 'neighbours', 0.8), t('D2', 'neighbours', 0.6), t('D3', 'neighbours', 0.2), t('D4', 'neighbours', 0.2)],
+      { textCandidates: [t('D3', 'dictionary', 0.35)], minVote: 0.5, supportVote: 0.1 },
+    );
+    expect(merged.map((m) => [m.descriptorUi, m.source, m.score])).toEqual([
+      ['D1', 'dictionary', 0.8],
+      ['D2', 'neighbours', 0.6],
+      ['D3', 'neighbours', 0.2],
+    ]);
+  });
+
+  it('the annotate stage adds neighbour terms to an unindexed record and leaves NLM-indexed records alone', async () => {
+    const ctx = createAnnotateContext(vocab);
+    const reach = createAnnotateContext(vocab, { minScore: 0, maxTerms: 200, generalTerms: 'keep' });
+    const nb = { search: index, vocab, textCandidates: (r: typeof records[0]['record']) => annotateRecord(r, reach).mesh };
+    const stage = createAnnotateStage({ ctx, neighbours: nb });
+    const context = { signal: new AbortController().signal, instrumentation: NO_INSTRUMENTATION };
+    const unindexed = { ...record('41000005'), meshHeadings: [] };
+    const out = (await stage.process({ key: unindexed.pmid, value: unindexed, producedAt: new Date() }, context)).outputs[0]!.value!;
+    const plain = annotateRecord(unindexed, ctx).mesh.map((m) => m.descriptorUi);
+    const fromNeighbours = out.mesh.filter((m) => m.source === 'neighbours').map((m) => m.descriptorUi);
+    expect(fromNeighbours.length).toBeGreaterThan(0);
+    expect(fromNeighbours.some((ui) => ['D003924', 'D008687', 'D007004'].includes(ui))).toBe(true);
+    for (const ui of plain) expect(out.mesh.map((m) => m.descriptorUi)).toContain(ui);
+    const indexed = record('41000001');
+    expect(withNeighbourMesh(indexed, annotateRecord(indexed, ctx).mesh, nb).every((m) => m.source === 'nlm')).toBe(true);
+  });
+
+  it('an empty index proposes nothing', async () => {
+    const emptyDir = await mkdtemp(join(tmpdir(), 'medistill-neighbours-empty-'));
+    const empty = openLiteratureIndex({ dir: emptyDir });
+    try {
+      expect(predictFromNeighbours({ ...record('41000002'), meshHeadings: [] }, empty, vocab)).toEqual([]);
+    } finally {
+      empty.close();
+      await rm(emptyDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -90,6 +90,16 @@ export interface OpenLiteratureIndexOptions {
 
 /** The layout version of the database; an index of another layout is refused, not misread. */
 const LAYOUT_VERSION = '1';
+/** Document frequencies kept in memory; the cache is dropped after this many writes, so it follows the corpus. */
+const DF_CACHE_SIZE = 50_000;
+const DF_CACHE_WRITES = 1_000;
+/** A query keeps its words in at most this share of the documents, unless too few rarer words remain. */
+const COMMON_SHARE = 0.2;
+const MIN_RARE_TERMS = 2;
+/** Most words ranked in a large index: the rarest carry the ranking. */
+const MAX_RANKED_TERMS = 12;
+/** Below this many documents every word is ranked: scoring them all is cheap, and shares are noisy. */
+const PRUNE_FROM_DOCS = 2_000;
 export const INDEX_FILE = 'literature.db';
 const MAX_K = 100;
 
@@ -139,17 +149,58 @@ export function openLiteratureIndex(options: OpenLiteratureIndexOptions): Litera
     vecUpsert: options.readonly ? null : db.prepare('INSERT OR REPLACE INTO vectors (id, model, data) VALUES (?, ?, ?)'),
     vecDelete: options.readonly ? null : db.prepare('DELETE FROM vectors WHERE id = ?'),
     count: db.prepare('SELECT count(*) AS n FROM docs'),
+    termDocs: db.prepare('SELECT count(*) AS n FROM docs_fts WHERE docs_fts MATCH ?'),
     vecCount: db.prepare('SELECT count(*) AS n FROM vectors WHERE model = ?'),
+    // Rank in the full-text table alone, then join the k best: joining every match before sorting costs a row lookup per match.
     search: db.prepare(
-      `SELECT d.pmid, d.title, d.mesh, d.year, -bm25(docs_fts, 2.0, 1.0) AS score
-         FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid
-        WHERE docs_fts MATCH ? AND d.pmid != ?
-        ORDER BY bm25(docs_fts, 2.0, 1.0) LIMIT ?`,
+      `SELECT d.pmid, d.title, d.mesh, d.year, -f.rank AS score
+         FROM (SELECT rowid, rank FROM docs_fts WHERE docs_fts MATCH ? ORDER BY rank LIMIT ?) f
+         JOIN docs d ON d.id = f.rowid
+        ORDER BY f.rank`,
     ),
     vectors: db.prepare('SELECT v.data, d.pmid, d.title, d.mesh, d.year FROM vectors v JOIN docs d ON d.id = v.id WHERE v.model = ? AND d.pmid != ?'),
   };
 
   const countDocs = (): number => (stmt.count.get() as { n: number }).n;
+
+  // Document frequency of a query word (stemmed by the index's own tokenizer), cached.
+  const dfCache = new Map<string, number>();
+  let writesSinceDf = 0;
+  const documentFrequency = (term: string): number => {
+    let n = dfCache.get(term);
+    if (n === undefined) {
+      n = (stmt.termDocs.get(ftsMatchExpression([term])) as { n: number }).n;
+      if (dfCache.size >= DF_CACHE_SIZE) dfCache.clear();
+      dfCache.set(term, n);
+    }
+    return n;
+  };
+  const wrote = (): void => {
+    if (++writesSinceDf >= DF_CACHE_WRITES) {
+      dfCache.clear();
+      writesSinceDf = 0;
+    }
+  };
+
+  /**
+   * The words worth ranking by. FTS5 scores every document that matches any word, so a word found in
+   * most documents costs the most and, by BM25's idf, weighs least (nothing at all past half the
+   * corpus). Words in more than COMMON_SHARE of the documents are left out when at least
+   * MIN_RARE_TERMS rarer ones remain; words no document holds are left out too. Small indexes (under
+   * PRUNE_FROM_DOCS) rank every word.
+   */
+  const rankedTerms = (terms: readonly string[], total: number): string[] => {
+    if (total < PRUNE_FROM_DOCS) return [...terms];
+    const byRarity = terms
+      .map((t) => ({ t, df: documentFrequency(t) }))
+      .filter((x) => x.df > 0)
+      .sort((a, b) => a.df - b.df);
+    const rare = byRarity.filter((x) => x.df <= total * COMMON_SHARE);
+    // Too few rare words: the rarest few, preferring words BM25 still weighs (in under half the corpus).
+    const weighed = byRarity.filter((x) => x.df <= total / 2);
+    const kept = rare.length >= MIN_RARE_TERMS ? rare : (weighed.length > 0 ? weighed : byRarity).slice(0, MIN_RARE_TERMS);
+    return kept.slice(0, MAX_RANKED_TERMS).map((x) => x.t);
+  };
 
   const writable = <T>(s: T | null): T => {
     if (s === null) throw new IndexStorageError(path, 'opened read-only; only the indexer writes', { retriable: false });
@@ -211,16 +262,32 @@ export function openLiteratureIndex(options: OpenLiteratureIndexOptions): Litera
 
   return {
     path,
-    upsert: (doc, vector) => write('upsert', () => upsertTx(doc, vector)),
-    upsertMany: (docs) => write('bulk upsert', () => upsertManyTx(docs)),
-    remove: (pmid) => write('remove', () => removeTx(pmid)),
+    upsert: (doc, vector) => {
+      wrote();
+      return write('upsert', () => upsertTx(doc, vector));
+    },
+    upsertMany: (docs) => {
+      for (let i = 0; i < docs.length; i += DF_CACHE_WRITES) wrote();
+      return write('bulk upsert', () => upsertManyTx(docs));
+    },
+    remove: (pmid) => {
+      wrote();
+      return write('remove', () => removeTx(pmid));
+    },
     search(text, options) {
       const k = limitOf(options);
-      if (countDocs() === 0) return { outcome: 'empty_index', documents: [] };
-      const terms = queryTerms(text, Math.min(256, Math.max(1, options?.maxTerms ?? 32)));
-      if (terms.length === 0) return { outcome: 'no_query_terms', documents: [] };
-      const rows = stmt.search.all(ftsMatchExpression(terms), options?.excludePmid ?? '', k) as { pmid: string; title: string; mesh: string; year: number | null; score: number }[];
-      const documents = rows.map((r) => ({ pmid: r.pmid, score: r.score, meshUis: splitMesh(r.mesh), title: r.title, year: r.year }));
+      const total = countDocs();
+      if (total === 0) return { outcome: 'empty_index', documents: [] };
+      const words = queryTerms(text, Math.min(256, Math.max(1, options?.maxTerms ?? 32)));
+      if (words.length === 0) return { outcome: 'no_query_terms', documents: [] };
+      const terms = rankedTerms(words, total);
+      if (terms.length === 0) return { outcome: 'no_hits', documents: [] };
+      const exclude = options?.excludePmid;
+      const rows = stmt.search.all(ftsMatchExpression(terms), exclude === undefined ? k : k + 1) as { pmid: string; title: string; mesh: string; year: number | null; score: number }[];
+      const documents = rows
+        .filter((r) => r.pmid !== exclude)
+        .slice(0, k)
+        .map((r) => ({ pmid: r.pmid, score: r.score, meshUis: splitMesh(r.mesh), title: r.title, year: r.year }));
       return { outcome: documents.length > 0 ? 'hits' : 'no_hits', documents };
     },
     searchVector(vector, model, options) {
@@ -286,6 +353,7 @@ function createSchema(db: Database.Database): void {
     );
     CREATE TABLE IF NOT EXISTS vectors (id INTEGER PRIMARY KEY, model TEXT NOT NULL, data BLOB NOT NULL);
     INSERT OR IGNORE INTO meta (key, value) VALUES ('layout', '${LAYOUT_VERSION}');
+    INSERT INTO docs_fts (docs_fts, rank) VALUES ('rank', 'bm25(2.0, 1.0)');
   `);
 }
 

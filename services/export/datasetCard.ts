@@ -25,7 +25,9 @@ export function renderDatasetCard(stats: DatasetStats, options: DatasetCardOptio
   out.push(`# ${options.title ?? 'medistill dataset'}`, '');
   out.push(
     'Biomedical question-answer items distilled from PubMed abstracts, each targeting a MeSH descriptor,',
-    'judged for grounding, answerability, correctness, clarity and MeSH hierarchy alignment.',
+    'judged for grounding, answerability, correctness, clarity and MeSH hierarchy alignment: of the target',
+    'descriptor (`hierarchy`), and of the papers each question retrieves from the literature index (`retrieval`;',
+    'their PMIDs, the item\'s supporting context, are in `retrieved_pmids`).',
     `Accepted items are in \`${files.accepted}\`; rejected items and dropped duplicates, with their reasons, in \`${files.rejected}\`.`,
     '',
   );

@@ -41,6 +41,7 @@ const ITEM_COLUMNS: Record<string, Feature> = {
   pmid_version: int64(),
   mesh_targets: list(struct({ descriptor_ui: string(), name: string(), tree_numbers: list(string()), branches: list(string()), source: string() })),
   paper_mesh: list(string()),
+  retrieved_pmids: list(string()),
   scores: struct(Object.fromEntries(CRITERIA.map((c) => [c, float64()]))),
   score_reasons: struct(Object.fromEntries(CRITERIA.map((c) => [c, string()]))),
   hierarchy_formula: string(),

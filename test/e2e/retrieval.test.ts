@@ -6,11 +6,13 @@ import { runCli } from '../support/runCli.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../support/openaiTestServer.ts';
 import { readExportRows } from '../../services/export/readExportRows.ts';
 import { openLiteratureIndex } from '../../services/retrieval/literatureIndex.ts';
+import { CARD_FILE } from '../../services/export/exportStore.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const PUBMED = join(ROOT, 'samples/pubmed');
-const MESH = join(ROOT, 'samples/mesh/desc-sample.xml');
+const PUBMED = join(ROOT, 'test/fixtures/pipeline-sample/pubmed');
+const MESH = join(ROOT, 'test/fixtures/pipeline-sample/desc-sample.xml');
 const CORPUS = join(ROOT, 'test/fixtures/pubmed/retrieval-corpus.xml');
+const CORPUS_MESH = join(ROOT, 'test/fixtures/mesh/retrieval-mesh.xml');
 const EMBEDDINGS_KEY = 'sk-emb-e2e-5c1d8a';
 
 let work: string;
@@ -38,11 +40,11 @@ function indexSize(dir: string): number {
 describe('medistill index and retrieval in medistill run', () => {
   it('bulk-indexes PubMed files, and indexing them again writes nothing', async () => {
     const dir = join(work, 'bulk.index');
-    const first = await runCli(['index', '--input', CORPUS, '--index', dir, '--mesh', MESH]);
+    const first = await runCli(['index', '--input', CORPUS, '--index', dir, '--mesh', CORPUS_MESH]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('indexed 10, replaced 0, already held 0');
     expect(first.stdout).toContain('not in English 1 (indexed)');
-    const again = await runCli(['index', '--input', CORPUS, '--index', dir, '--mesh', MESH, '--quiet']);
+    const again = await runCli(['index', '--input', CORPUS, '--index', dir, '--mesh', CORPUS_MESH, '--quiet']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('indexed 0, replaced 0, already held 10');
     expect(indexSize(dir)).toBe(10);
@@ -50,7 +52,7 @@ describe('medistill index and retrieval in medistill run', () => {
 
   it('run indexes every annotated abstract, stores retrieved PMIDs with each item, and resumes on the same index', async () => {
     const dir = join(work, 'run.index');
-    const bulk = await runCli(['index', '--input', CORPUS, '--index', dir, '--mesh', MESH, '--quiet']);
+    const bulk = await runCli(['index', '--input', CORPUS, '--index', dir, '--mesh', CORPUS_MESH, '--quiet']);
     expect(bulk.code, bulk.stderr).toBe(0);
     const out = join(work, 'run1');
     const res = await runCli(['run', '--input', PUBMED, '--mesh', MESH, '--out', out, '--index', dir]);
@@ -68,7 +70,7 @@ describe('medistill index and retrieval in medistill run', () => {
       expect(r.retrieved_pmids.length).toBeLessThanOrEqual(5);
       expect(r.score_reasons.retrieval).toMatch(/^retrieved-top5-dcg\(wu-palmer-bma\/v1\)\/v1 over \d retrieved documents/);
     }
-    const card = await readFile(join(out, 'card.md'), 'utf8');
+    const card = await readFile(join(out, CARD_FILE), 'utf8');
     expect(card).toMatch(/\| retrieval \| \d+ \|/);
 
     const second = await runCli(['run', '--input', PUBMED, '--mesh', MESH, '--out', join(work, 'run2'), '--index', dir, '--quiet']);

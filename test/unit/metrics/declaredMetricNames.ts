@@ -6,6 +6,7 @@ import { createLlmMetrics } from '../../../services/metrics/llmMetrics.ts';
 import { createLlmEndpointMetrics } from '../../../services/metrics/llmEndpointMetrics.ts';
 import { createQualityMetrics } from '../../../services/metrics/qualityMetrics.ts';
 import { subscribeLlmCacheMetrics } from '../../../services/metrics/llmCacheMetrics.ts';
+import { subscribeRetrievalMetrics } from '../../../services/metrics/retrievalMetrics.ts';
 
 /**
  * Every series name the metric modules declare (histograms expanded to _bucket, _sum and _count),
@@ -20,6 +21,7 @@ export async function declaredMetricNames(): Promise<Set<string>> {
   createQualityMetrics(registry, 'all');
   createIngestMetrics(registry, bus);
   subscribeLlmCacheMetrics(registry, { service: 'all', pricePer1kInput: 0, pricePer1kOutput: 0 }, bus);
+  subscribeRetrievalMetrics(registry, 'all', bus);
   const names = new Set<string>();
   for (const m of registry.getMetricsAsArray()) {
     const name = (m as unknown as { name: string }).name;

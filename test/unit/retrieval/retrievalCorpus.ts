@@ -8,7 +8,7 @@ import type { AnnotatedRecord } from '../../../services/model/annotatedRecord.ts
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 export const CORPUS = join(ROOT, 'test/fixtures/pubmed/retrieval-corpus.xml');
-export const MESH = join(ROOT, 'samples/mesh/desc-sample.xml');
+export const MESH = join(ROOT, 'test/fixtures/mesh/retrieval-mesh.xml');
 
 /** The retrieval fixture parsed and annotated the way the pipeline does it, with the bundled MeSH subset. */
 export async function annotatedCorpus(): Promise<{ vocab: MeshVocabulary; records: AnnotatedRecord[] }> {

@@ -37,7 +37,7 @@ function indexSize(dir: string): number {
   }
 }
 
-describe('medistill index and retrieval in medistill run', () => {
+describe('medistill index and retrieval in medistill run', { timeout: 180_000 }, () => {
   it('bulk-indexes PubMed files, and indexing them again writes nothing', async () => {
     const dir = join(work, 'bulk.index');
     const first = await runCli(['index', '--input', CORPUS, '--index', dir, '--mesh', CORPUS_MESH]);

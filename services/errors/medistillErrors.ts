@@ -210,6 +210,28 @@ export class XmlSyntaxError extends InvalidInputError {
   }
 }
 
+/**
+ * A record past one of the parser's explicit bounds (nesting depth, element count, attributes per element):
+ * not malformed, but refused so that no input shape can exhaust the stack, memory or time. Positioned like
+ * XmlSyntaxError; `limit` names the bound, fit for a reason label.
+ */
+export class XmlLimitError extends InvalidInputError {
+  readonly limit: 'depth' | 'elements' | 'attributes';
+  readonly index: number;
+  readonly line: number;
+  readonly column: number;
+  /** The problem alone, without the position prefix. */
+  readonly detail: string;
+  constructor(limit: XmlLimitError['limit'], detail: string, options: { index: number; line: number; column: number }) {
+    super(`${detail} (line ${options.line}, column ${options.column})`);
+    this.limit = limit;
+    this.detail = detail;
+    this.index = options.index;
+    this.line = options.line;
+    this.column = options.column;
+  }
+}
+
 /** Well-formed XML that is not a usable PubMed record (no PMID, unexpected element...). */
 export class RecordContentError extends InvalidInputError {
   constructor(message: string) {

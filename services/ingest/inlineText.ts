@@ -1,4 +1,4 @@
-import type { XmlElement } from './xmlElement.ts';
+import type { XmlElement, XmlNode } from './xmlElement.ts';
 
 const XML_SPACE_RUN = /[ \t\r\n]+/g;
 const ONLY_XML_SPACE = /^[ \t\r\n]*$/;
@@ -32,13 +32,34 @@ function isMathMl(name: string): boolean {
   return name.startsWith('mml:') || name === 'math';
 }
 
-function collect(element: XmlElement, inMath: boolean, parts: string[]): void {
-  for (const child of element.children) {
+/**
+ * Appends the texts under `root` in document order. A walk with an explicit stack, not recursion: how deep
+ * a record nests is bounded by the parser's limits, never by the JS engine's call stack.
+ */
+function collect(root: XmlElement, rootInMath: boolean, parts: string[]): void {
+  const elements: XmlElement[] = [root];
+  const nextChild: number[] = [0];
+  const inMaths: boolean[] = [rootInMath];
+  while (elements.length > 0) {
+    const top = elements.length - 1;
+    const element = elements[top] as XmlElement;
+    const index = nextChild[top] as number;
+    if (index >= element.children.length) {
+      elements.pop();
+      nextChild.pop();
+      inMaths.pop();
+      continue;
+    }
+    nextChild[top] = index + 1;
+    const child = element.children[index] as XmlNode;
+    const inMath = inMaths[top] as boolean;
     if (typeof child === 'string') {
       // MathML is pretty-printed in PubMed files; blanks between its elements are layout, not content.
       if (!inMath || !ONLY_XML_SPACE.test(child)) parts.push(inMath ? child.trim() : child);
     } else {
-      collect(child, inMath || isMathMl(child.name), parts);
+      elements.push(child);
+      nextChild.push(0);
+      inMaths.push(inMath || isMathMl(child.name));
     }
   }
 }

@@ -1,4 +1,4 @@
-import { XmlSyntaxError } from '../errors/medistillErrors.ts';
+import { XmlLimitError, XmlSyntaxError } from '../errors/medistillErrors.ts';
 
 /** An element of a parsed record: name, attributes and children (elements and text, in document order). */
 export interface XmlElement {
@@ -65,10 +65,29 @@ export function lineColumnAt(text: string, index: number, origin: TextOrigin = S
   return line === 1 ? { line: origin.line, column: origin.column + column - 1 } : { line: origin.line + line - 1, column };
 }
 
+/**
+ * Explicit bounds on one parsed text, so that no input shape exhausts the stack, memory or time: the tree is
+ * built and walked without recursion, and these stop what a record could still make expensive (a 16 MiB
+ * record of `<i>` tags is four million elements). Real PubMed records stay far below them: nesting about 10
+ * (30 with MathML), a few thousand elements once author and reference lists are skipped, five attributes.
+ */
+export interface XmlLimits {
+  /** Deepest element nesting; the root is at depth 1. */
+  maxDepth: number;
+  /** Most elements in the tree (elements left out by `skip` are not counted). */
+  maxElements: number;
+  /** Most attributes on one element; also bounds the duplicate check, which compares every pair. */
+  maxAttributes: number;
+}
+
+/** The bounds parseXmlElement applies when the caller gives none. */
+export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({ maxDepth: 256, maxElements: 200_000, maxAttributes: 64 });
+
 /** The text being parsed and where it sits in its input. */
 interface Source {
   text: string;
   origin: TextOrigin;
+  limits: XmlLimits;
   // Results of readStartTag, kept here so the hot path allocates nothing for them.
   tagAttributes: string[] | null;
   tagSelfClosing: boolean;
@@ -77,6 +96,11 @@ interface Source {
 function fail(src: Source, index: number, detail: string): never {
   const { line, column } = lineColumnAt(src.text, index, src.origin);
   throw new XmlSyntaxError(detail, { index, line, column });
+}
+
+function failLimit(src: Source, index: number, limit: XmlLimitError['limit'], detail: string): never {
+  const { line, column } = lineColumnAt(src.text, index, src.origin);
+  throw new XmlLimitError(limit, detail, { index, line, column });
 }
 
 function openedAt(src: Source, element: XmlElement): string {
@@ -138,6 +162,8 @@ export interface ParseXmlOptions {
    * one search instead of a parse (malformed markup inside them goes unnoticed, by design).
    */
   skip?: ReadonlySet<string>;
+  /** Bounds on depth, element count and attributes; a text past one throws XmlLimitError. Default DEFAULT_XML_LIMITS. */
+  limits?: Partial<XmlLimits>;
 }
 
 /**
@@ -149,6 +175,7 @@ function readStartTag(src: Source, lt: number, nameEnd: number, build: boolean):
   const n = text.length;
   let j = nameEnd;
   let attributes: string[] | null = null;
+  let ltInValue = lt;
   for (;;) {
     const before = j;
     while (j < n && isSpace(text.charCodeAt(j))) j++;
@@ -177,13 +204,17 @@ function readStartTag(src: Source, lt: number, nameEnd: number, build: boolean):
     if (q !== QUOT && q !== APOS) fail(src, j, `value of attribute ${text.slice(attrStart, attrEnd)} of <${text.slice(lt + 1, nameEnd)}> is not quoted`);
     const close = text.indexOf(q === QUOT ? '"' : "'", j + 1);
     if (close === -1) fail(src, j, `unterminated value of attribute ${text.slice(attrStart, attrEnd)} of <${text.slice(lt + 1, nameEnd)}>`);
-    // The next '<' is normally the next tag, just after this one: indexOf stays short.
-    const ltInValue = text.indexOf('<', j + 1);
+    // The next '<' is normally the next tag, just after this one: indexOf stays short. It is searched again
+    // only once passed, so a tag with very many attributes is still read in one pass.
+    if (ltInValue !== -1 && ltInValue <= j) ltInValue = text.indexOf('<', j + 1);
     if (ltInValue !== -1 && ltInValue < close) fail(src, ltInValue, `'<' in the value of attribute ${text.slice(attrStart, attrEnd)} of <${text.slice(lt + 1, nameEnd)}>`);
     const value = text.slice(j + 1, close);
     const hasEntity = value.indexOf('&') !== -1;
     if (build) {
       const attrName = text.slice(attrStart, attrEnd);
+      if (attributes !== null && attributes.length >= src.limits.maxAttributes * 2) {
+        failLimit(src, attrStart, 'attributes', `<${text.slice(lt + 1, nameEnd)}> has more than ${src.limits.maxAttributes} attributes`);
+      }
       if (attributes === null) {
         attributes = [];
       } else {
@@ -209,7 +240,9 @@ function readStartTag(src: Source, lt: number, nameEnd: number, build: boolean):
  * @example parseXmlElement('<PMID Version="2">123</PMID>') // { name: 'PMID', attributes: ['Version', '2'], children: ['123'], start: 0 }
  */
 export function parseXmlElement(text: string, options: ParseXmlOptions = {}): XmlElement {
-  const src: Source = { text, origin: options.origin ?? START, tagAttributes: null, tagSelfClosing: false };
+  const limits: XmlLimits = { ...DEFAULT_XML_LIMITS, ...options.limits };
+  const src: Source = { text, origin: options.origin ?? START, limits, tagAttributes: null, tagSelfClosing: false };
+  let elements = 0;
   const skip = options.skip ?? null;
   const skipKeys = skip === null ? null : skipKeysOf(skip);
   const n = text.length;
@@ -301,10 +334,12 @@ export function parseXmlElement(text: string, options: ParseXmlOptions = {}): Xm
         attributes = src.tagAttributes ?? NO_ATTRIBUTES;
         selfClosing = src.tagSelfClosing;
       }
+      if (++elements > limits.maxElements) failLimit(src, lt, 'elements', `more than ${limits.maxElements} elements in one record`);
       const element: XmlElement = { name, attributes, children: [], start: lt };
       if (current === null) root = element;
       else current.children.push(element);
       if (!selfClosing) {
+        if (stack.length >= limits.maxDepth) failLimit(src, lt, 'depth', `elements nested deeper than ${limits.maxDepth} levels (at <${name}>)`);
         stack.push(element);
         current = element;
       }

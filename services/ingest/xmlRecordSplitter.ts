@@ -40,6 +40,21 @@ const ROOT_RECORDS: ReadonlySet<string> = new Set(['PubmedArticle', 'PubmedBookA
 
 const DEFAULT_MAX_RECORD = 16 * 1024 * 1024;
 const DEFAULT_MAX_RAW = 64 * 1024;
+/** Wrappers nested deeper than this are not wrappers any more but an unexpected element (a record to fail). */
+const MAX_WRAPPER_DEPTH = 16;
+/**
+ * The start of a record element: what a record that lost its closing tag is cut at, so that the records
+ * after it are not swallowed with it. Record elements never nest in PubMed XML.
+ */
+const RECORD_START = /<(?:PubmedArticle|PubmedBookArticle|DeleteCitation)[\s>/]/g;
+
+/** Index of the first record start in `text` from `from`, or -1. */
+export function nextRecordStart(text: string, from: number): number {
+  RECORD_START.lastIndex = from;
+  const match = RECORD_START.exec(text);
+  return match === null ? -1 : match.index;
+}
+
 /** Enough characters after '<' to tell a comment, CDATA or DOCTYPE apart. */
 const LOOKAHEAD = 10;
 
@@ -94,7 +109,11 @@ export class XmlRecordSplitter {
   /** Input offset up to which lines have been counted. */
   private countedTo = 0;
   private phase: 'prolog' | 'wrapper' | 'after' = 'prolog';
-  private wrapperName: string | null = null;
+  /**
+   * Open wrapper elements, outermost first. A wrapper inside a wrapper (a doubled <PubmedArticleSet>, or a
+   * set pasted into another) is not a record: its records count like the others.
+   */
+  private wrappers: string[] = [];
   private record: OpenRecord | null = null;
   /** Closing tag of an oversized record being skipped. */
   private skipping: string | null = null;
@@ -139,6 +158,8 @@ export class XmlRecordSplitter {
     const out: SplitItem[] = [];
     if (this.isStopped) return out;
     this.scan(out, true);
+    // A record the input ends in may have lost its closing tag: the records after it still count.
+    while (!this.isStopped && this.record !== null && this.cutAtNextRecord(out)) this.scan(out, true);
     if (this.isStopped) return out;
     const record = this.record;
     let truncationReported = false;
@@ -160,7 +181,7 @@ export class XmlRecordSplitter {
     }
     // One truncation, one failure: a cut-off record already says the file ends early.
     if (this.phase === 'wrapper' && !truncationReported) {
-      out.push(this.problem('unterminated', `input ends before </${this.wrapperName ?? ''}>: the file looks truncated`, this.endPosition(), '', null));
+      out.push(this.problem('unterminated', `input ends before </${this.wrappers.at(-1) ?? ''}>: the file looks truncated`, this.endPosition(), '', null));
     }
     this.buf = '';
     this.pos = 0;
@@ -215,6 +236,23 @@ export class XmlRecordSplitter {
     }
   }
 
+  /**
+   * Ends the open record where the next record starts, when one starts inside it: the open one lost its
+   * closing tag and becomes an `unterminated` problem, and scanning resumes at the next one. False when no
+   * record starts inside it.
+   */
+  private cutAtNextRecord(out: SplitItem[]): boolean {
+    const record = this.record;
+    if (record === null) return false;
+    const next = nextRecordStart(this.buf, record.start + 1);
+    if (next === -1) return false;
+    out.push(this.problem('unterminated', `<${record.name}> is not closed before the next record starts`, record.position, this.buf.slice(record.start, next), record.name));
+    this.record = null;
+    this.pos = next;
+    if (record.rootLevel) this.phase = 'after';
+    return true;
+  }
+
   /** Index just past the record's closing tag, or -1 when more text is needed. */
   private findClose(record: OpenRecord): number {
     const buf = this.buf;
@@ -262,6 +300,7 @@ export class XmlRecordSplitter {
         const end = this.findClose(record);
         if (end === -1) {
           if (buf.length - record.start > this.maxRecordChars) {
+            if (this.cutAtNextRecord(out)) continue;
             out.push(this.problem('too-large', `<${record.name}> is longer than ${this.maxRecordChars} characters; skipped`, record.position, buf.slice(record.start, record.start + this.maxRawChars), record.name));
             this.skipping = record.closeTag;
             this.pos = record.searchFrom;
@@ -326,9 +365,9 @@ export class XmlRecordSplitter {
         continue;
       }
       if (closing) {
-        if (this.phase === 'wrapper' && name === this.wrapperName) {
-          this.phase = 'after';
-          this.wrapperName = null;
+        if (this.phase === 'wrapper' && name === this.wrappers.at(-1)) {
+          this.wrappers.pop();
+          if (this.wrappers.length === 0) this.phase = 'after';
         } else {
           out.push(this.problem('unexpected', `closing tag </${name}> outside any record`, this.positionAt(this.bufStart + lt), buf.slice(lt, gt + 1), null));
         }
@@ -337,16 +376,16 @@ export class XmlRecordSplitter {
       }
       const selfClosing = buf.charCodeAt(gt - 1) === 0x2f;
       let rootLevel = false;
-      if (this.phase !== 'wrapper') {
-        if (WRAPPERS.has(name)) {
-          this.sawRoot = true;
-          if (!selfClosing) {
-            this.phase = 'wrapper';
-            this.wrapperName = name;
-          }
-          this.pos = gt + 1;
-          continue;
+      if (WRAPPERS.has(name) && this.wrappers.length < MAX_WRAPPER_DEPTH) {
+        this.sawRoot = true;
+        if (!selfClosing) {
+          this.phase = 'wrapper';
+          this.wrappers.push(name);
         }
+        this.pos = gt + 1;
+        continue;
+      }
+      if (this.phase !== 'wrapper') {
         if (!this.sawRoot && !ROOT_RECORDS.has(name)) {
           out.push(this.notPubmed(`its root element is <${name}>, not <PubmedArticleSet>, <PubmedArticle> or <MedlineCitation>`));
           return;

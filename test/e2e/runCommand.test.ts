@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +195,34 @@ describe('medistill on bad input', () => {
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     expect(summary.failures.parse_error).toBe(1);
     expect(summary.outcomes.with_items).toBeGreaterThan(0);
+  });
+
+  it('a record nesting 6,000 inline elements and a doubled <PubmedArticleSet> stop nothing: every record is accounted for', async () => {
+    const record = (pmid: string, abstract: string): string =>
+      `<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">${pmid}</PMID><Article PubModel="Print">` +
+      `<Journal><JournalIssue CitedMedium="Print"><PubDate><Year>2024</Year></PubDate></JournalIssue><Title>J Test</Title></Journal>` +
+      `<ArticleTitle>Aspirin and stroke ${pmid}.</ArticleTitle><Abstract><AbstractText>${abstract}</AbstractText></Abstract>` +
+      `<Language>eng</Language></Article></MedlineCitation></PubmedArticle>\n`;
+    const plain = 'Aspirin lowered the risk of recurrent stroke in adults with hypertension.';
+    const deep = `${'<i>'.repeat(6_000)}${plain}${'</i>'.repeat(6_000)}`;
+    const input = join(work, 'shapes');
+    await mkdir(input, { recursive: true });
+    await writeFile(join(input, 'deep.xml'), `<?xml version="1.0"?>\n<PubmedArticleSet>\n${record('91000001', plain)}${record('91000002', deep)}${record('91000003', plain)}</PubmedArticleSet>\n`);
+    // The shape the operator met: a doubled opening root, one closing tag, five records.
+    await writeFile(join(input, 'doubled.xml'), `<?xml version="1.0"?>\n<PubmedArticleSet>\n<PubmedArticleSet>\n${['92000001', '92000002', '92000003', '92000004', '92000005'].map((p) => record(p, plain)).join('')}</PubmedArticleSet>\n`);
+    const out = join(work, 'shapes-out');
+    const res = await runCli(['run', '--input', input, '--mesh', MESH, '--out', out]);
+    expect(res.stderr).not.toContain('RangeError');
+    expect(res.code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    // 3 + 5 records, plus the doubled file's missing closing tag: 9 entries, 2 failed.
+    expect(summary.failures.parse_error).toBe(2);
+    expect(summary.outcomes.with_items).toBe(7);
+    const failures = await jsonl<{ message: string; position: { line: number } | null; pmid: string | null }>(join(out, 'failures.jsonl'));
+    const deepFailure = failures.find((f) => f.pmid === '91000002');
+    expect(deepFailure?.message).toMatch(/nested deeper than \d+ levels/);
+    expect(deepFailure?.position?.line).toBe(4);
+    expect(failures.some((f) => /input ends before <\/PubmedArticleSet>/.test(f.message))).toBe(true);
   });
 
   it('a service that cannot reach Kafka says so in one line and exits non-zero', async () => {

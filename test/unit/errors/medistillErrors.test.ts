@@ -44,6 +44,7 @@ import {
   UserInputError,
   WaitAbortedError,
   WriterClosedError,
+  XmlLimitError,
   XmlSyntaxError,
 } from '../../../services/errors/medistillErrors.ts';
 
@@ -98,6 +99,7 @@ describe('the families', () => {
     ['RuleBasedGeneratorConfigError', new RuleBasedGeneratorConfigError('bad'), [ConfigError], false],
     ['RuleBasedJudgeConfigError', new RuleBasedJudgeConfigError('bad'), [ConfigError], false],
     ['XmlSyntaxError', new XmlSyntaxError('unclosed tag', { index: 4, line: 1, column: 5 }), [InvalidInputError], false],
+    ['XmlLimitError', new XmlLimitError('depth', 'nesting deeper than 128', { index: 9, line: 1, column: 10 }), [InvalidInputError], false],
     ['RecordContentError', new RecordContentError('no PMID'), [InvalidInputError], false],
     ['InputReadError', new InputReadError('a.xml.gz', POSITION, { cause: new Error('unexpected end of file') }), [InvalidInputError], false],
     ['ContractError', new ContractError('bad_magic_byte', 'magic byte is 7'), [MedistillError], false],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { XmlSyntaxError } from '../../../services/errors/medistillErrors.ts';
+import { XmlLimitError, XmlSyntaxError } from '../../../services/errors/medistillErrors.ts';
 import { inlineText } from '../../../services/ingest/inlineText.ts';
-import { attribute, childElement, childElements, descend, parseXmlElement } from '../../../services/ingest/xmlElement.ts';
+import { attribute, childElement, childElements, DEFAULT_XML_LIMITS, descend, parseXmlElement } from '../../../services/ingest/xmlElement.ts';
 
 function syntaxError(text: string, origin?: { line: number; column: number }): XmlSyntaxError {
   try {
@@ -106,5 +106,63 @@ describe('inlineText', () => {
     const root = parseXmlElement('<A><B><C>deep</C></B></A>');
     expect(inlineText(descend(root, 'B', 'C'))).toBe('deep');
     expect(descend(root, 'B', 'X', 'C')).toBeNull();
+  });
+});
+
+describe('parseXmlElement limits', () => {
+  function limitError(run: () => unknown): XmlLimitError {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof XmlLimitError) return error;
+      throw error;
+    }
+    throw new Error('no XmlLimitError thrown');
+  }
+
+  it('refuses nesting past maxDepth with the position of the element that goes too deep', () => {
+    const text = `<T>\n${'<i>'.repeat(5)}x${'</i>'.repeat(5)}</T>`;
+    expect(parseXmlElement(text, { limits: { maxDepth: 6 } }).name).toBe('T');
+    const error = limitError(() => parseXmlElement(text, { limits: { maxDepth: 5 } }));
+    expect(error.limit).toBe('depth');
+    expect(error.message).toBe('elements nested deeper than 5 levels (at <i>) (line 2, column 13)');
+    expect(error.index).toBe(text.indexOf('<i>') + 4 * 3);
+  });
+
+  it('refuses more elements than maxElements, leaving skipped elements uncounted', () => {
+    const text = `<T><AuthorList>${'<Author/>'.repeat(50)}</AuthorList>${'<b/>'.repeat(9)}</T>`;
+    expect(parseXmlElement(text, { skip: new Set(['AuthorList']), limits: { maxElements: 10 } }).children).toHaveLength(9);
+    expect(limitError(() => parseXmlElement(text, { limits: { maxElements: 10 } })).limit).toBe('elements');
+  });
+
+  it('refuses more attributes than maxAttributes on one element, before comparing them pairwise', () => {
+    const attributes = (n: number): string => Array.from({ length: n }, (_v, k) => ` a${k}="${k}"`).join('');
+    expect(parseXmlElement(`<T${attributes(4)}/>`, { limits: { maxAttributes: 4 } }).attributes).toHaveLength(8);
+    const error = limitError(() => parseXmlElement(`<T${attributes(5)}/>`, { limits: { maxAttributes: 4 } }));
+    expect(error.limit).toBe('attributes');
+    expect(error.detail).toBe('<T> has more than 4 attributes');
+    // 100,000 attributes are refused at the 65th under the defaults: no quadratic duplicate check.
+    const started = performance.now();
+    expect(limitError(() => parseXmlElement(`<T${attributes(100_000)}/>`)).limit).toBe('attributes');
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('reads a skipped start tag with 100,000 attributes in one pass', () => {
+    const text = `<T><AuthorList${Array.from({ length: 100_000 }, (_v, k) => ` a${k}="${k}"`).join('')}></AuthorList><b>ok</b></T>`;
+    const started = performance.now();
+    expect(inlineText(parseXmlElement(text, { skip: new Set(['AuthorList']) }))).toBe('ok');
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('has defaults far above real PubMed records', () => {
+    expect(DEFAULT_XML_LIMITS).toEqual({ maxDepth: 256, maxElements: 200_000, maxAttributes: 64 });
+  });
+});
+
+describe('inlineText without recursion', () => {
+  it('flattens 100,000 nested inline elements (limits raised) without exhausting the call stack', () => {
+    const depth = 100_000;
+    const root = parseXmlElement(`<T>a ${'<i>'.repeat(depth)}b${'</i>'.repeat(depth)} <mml:math><mml:mi> c </mml:mi>\n</mml:math></T>`, { limits: { maxDepth: depth + 10, maxElements: depth + 10 } });
+    expect(inlineText(root)).toBe('a b c');
   });
 });

@@ -95,3 +95,33 @@ describe('XmlRecordSplitter', () => {
     expect(summary(items)).toEqual([expect.stringMatching(/^PubmedArticle@3:1:/), 'unterminated@11']);
   });
 });
+
+describe('XmlRecordSplitter on doubled, nested and concatenated sets', () => {
+  const article = (pmid: string): string => `<PubmedArticle><MedlineCitation><PMID>${pmid}</PMID></MedlineCitation></PubmedArticle>`;
+  const records = (items: SplitItem[]): string[] => items.flatMap((i) => (i.kind === 'record' ? [/<PMID>(\d+)/.exec(i.text)?.[1] ?? i.name] : []));
+  const problems = (items: SplitItem[]): string[] => items.flatMap((i) => (i.kind === 'problem' ? [i.reason] : []));
+
+  it('reads the records of a set nested in a set like the others', () => {
+    const items = split([`<PubmedArticleSet>${article('1')}<PubmedArticleSet>${article('2')}${article('3')}</PubmedArticleSet>${article('4')}</PubmedArticleSet>`]);
+    expect(records(items)).toEqual(['1', '2', '3', '4']);
+    expect(problems(items)).toEqual([]);
+  });
+
+  it('reads every record of a doubled opening root and reports the missing closing tag once', () => {
+    const items = split([`<PubmedArticleSet><PubmedArticleSet>${['1', '2', '3', '4', '5'].map(article).join('')}</PubmedArticleSet>`]);
+    expect(records(items)).toEqual(['1', '2', '3', '4', '5']);
+    expect(problems(items)).toEqual(['unterminated']);
+  });
+
+  it('cuts a record whose closing tag is missing at the next record, so the rest still count', () => {
+    const items = split([`<PubmedArticleSet>${article('1')}<PubmedArticlX><PMID>2</PMID>${article('3')}${article('4')}</PubmedArticleSet>`]);
+    expect(records(items)).toEqual(['1', '3', '4']);
+    expect(items.find((i) => i.kind === 'problem')).toMatchObject({ reason: 'unterminated', name: 'PubmedArticlX', message: '<PubmedArticlX> is not closed before the next record starts' });
+  });
+
+  it('cuts a record that grows past the size bound at the next record instead of skipping the rest', () => {
+    const items = split([`<PubmedArticleSet>${article('1')}<Broken>${'x'.repeat(300)}`, `${article('2')}${'y'.repeat(300)}`, `${article('3')}</PubmedArticleSet>`], { maxRecordChars: 400 });
+    expect(records(items)).toEqual(['1', '2', '3']);
+    expect(problems(items)).toEqual(['unterminated', 'unexpected']);
+  });
+});

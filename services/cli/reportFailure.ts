@@ -1,4 +1,5 @@
 import { ServiceStartError, UserInputError } from '../errors/medistillErrors.ts';
+import { redactUrlCredentials } from '../config/urlCredentials.ts';
 
 /** Exit code of a failure the user can fix (bad flags, missing input, bad settings, nothing to connect to). */
 export const EXIT_USER_ERROR = 2;
@@ -13,9 +14,9 @@ export const EXIT_BUG = 1;
  */
 export function reportFailure(err: unknown, stderr: { write(text: string): unknown }): number {
   if (err instanceof UserInputError || err instanceof ServiceStartError) {
-    stderr.write(`medistill: ${err.message}\n`);
+    stderr.write(`medistill: ${redactUrlCredentials(err.message)}\n`);
     return EXIT_USER_ERROR;
   }
-  stderr.write(`medistill: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  stderr.write(`medistill: unexpected error: ${redactUrlCredentials(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
   return EXIT_BUG;
 }

@@ -36,6 +36,7 @@ import { buildBackends, BACKEND_CHOICES, usesLlm, type BackendChoice } from './b
 import { cacheSavingPrices } from '../config/llmSettings.ts';
 import { parseThresholds } from './parseThresholds.ts';
 import { loadServiceConfig } from '../config/serviceConfig.ts';
+import { redactUrlCredentials } from '../config/urlCredentials.ts';
 import { MAX_LINGER_MS, serveRunMetrics } from '../metrics/serveRunMetrics.ts';
 import { describeLlmCache, openLlmCache, type OpenLlmCache } from '../llm/cache/openLlmCache.ts';
 import { parseDuration } from '../config/duration.ts';
@@ -145,7 +146,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   const indexDir = resolve(v.index ?? `${outDir}.index`);
   if (v['mesh-neighbours'] && v.retrieval === 'off') throw new UsageError('--mesh-neighbours needs the literature index: drop --retrieval off');
   const log = (line: string): void => {
-    if (!v.quiet) io.stderr.write(`${line}\n`);
+    if (!v.quiet) io.stderr.write(`${redactUrlCredentials(line)}\n`);
   };
 
   // Fail fast on settings and inputs before loading anything heavy.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../errors/medistillErrors.ts';
 import { DURATION_PATTERN } from './duration.ts';
+import { hasUrlCredentials, redactUrlCredentials, splitUrlCredentials } from './urlCredentials.ts';
 
 /**
  * One option of a service: its environment variable, schema (with default), description, and
@@ -175,6 +176,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = processEnvironment(),
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const c = result.data;
+  moveUrlCredentials(c);
   if (c.kafkaSaslMechanism && (!c.kafkaSaslUsername || !c.kafkaSaslPassword)) {
     throw new ConfigError('MEDISTILL_KAFKA_SASL_MECHANISM is set: also set MEDISTILL_KAFKA_SASL_USERNAME and MEDISTILL_KAFKA_SASL_PASSWORD');
   }
@@ -189,13 +191,43 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = processEnvironment(),
   return Object.freeze(c);
 }
 
+/**
+ * Takes credentials out of the configured URLs: the registry's move into its basic-auth settings (the header
+ * they belong in); the LLM's, E-utilities' and brokers' are refused, since those take keys or SASL instead.
+ * Messages show the URL with its credentials redacted.
+ */
+function moveUrlCredentials(c: z.output<typeof configSchema>): void {
+  const registry = splitUrlCredentials(c.registryUrl);
+  if (registry.username !== null || registry.password !== null) {
+    if (registry.username === null || registry.password === null) {
+      throw new ConfigError(`MEDISTILL_REGISTRY_URL ${redactUrlCredentials(c.registryUrl)} carries a user name or a password alone: give both, or use MEDISTILL_REGISTRY_USERNAME and MEDISTILL_REGISTRY_PASSWORD`);
+    }
+    if (c.registryUsername !== undefined || c.registryPassword !== undefined) {
+      throw new ConfigError(`MEDISTILL_REGISTRY_URL ${redactUrlCredentials(c.registryUrl)} carries credentials and MEDISTILL_REGISTRY_USERNAME/PASSWORD are set too: keep one of them`);
+    }
+    c.registryUrl = registry.url;
+    c.registryUsername = registry.username;
+    c.registryPassword = registry.password;
+  }
+  const refused: [string, string | undefined, string][] = [
+    ['MEDISTILL_LLM_BASE_URL', c.llmBaseUrl, 'put the key in MEDISTILL_LLM_API_KEY (sent as a Bearer token) and give the URL without them'],
+    ['MEDISTILL_EUTILS_BASE_URL', c.eutilsBaseUrl, 'NCBI takes its key from MEDISTILL_EUTILS_API_KEY; give the URL without them'],
+  ];
+  for (const [env, url, fix] of refused) {
+    if (url !== undefined && hasUrlCredentials(url)) throw new ConfigError(`${env} ${redactUrlCredentials(url)} carries credentials: ${fix}`);
+  }
+  const broker = c.kafkaBrokers.find((b) => b.includes('@'));
+  if (broker !== undefined) {
+    throw new ConfigError(`MEDISTILL_KAFKA_BROKERS holds credentials (${redactUrlCredentials(broker.includes('://') ? broker : `kafka://${broker}`).replace(/^kafka:\/\//, '')}): give host:port only, with MEDISTILL_KAFKA_SASL_MECHANISM, _USERNAME and _PASSWORD`);
+  }
+}
+
 /** The configuration as `ENV=value` lines for the start-up log, secrets shown as ***. */
 export function describeServiceConfig(config: ServiceConfig): string[] {
   return Object.entries(SERVICE_OPTIONS).map(([key, spec]) => {
     const value = config[key as ServiceOptionKey];
-    const plain = value === undefined ? '(unset)' : (spec as OptionSpec).secret ? '***' : Array.isArray(value) ? value.join(',') : String(value);
     // A URL may carry user:password (a base URL, an endpoint list): print it without them.
-    const shown = plain.replace(/(\/\/)[^/@\s"]+@/g, '$1***@');
+    const shown = value === undefined ? '(unset)' : (spec as OptionSpec).secret ? '***' : redactUrlCredentials(Array.isArray(value) ? value.join(',') : String(value));
     return `${spec.env}=${shown}`;
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LlmConfigError } from '../errors/medistillErrors.ts';
+import { hasUrlCredentials } from '../config/urlCredentials.ts';
 
 /** How to fix each setting, appended to validation messages. */
 const HINTS: Record<string, string> = {
@@ -38,7 +39,8 @@ export const llmConfigSchema = z
     jsonMode: z.boolean().default(true).describe('Send response_format {type: "json_object"}'),
   })
   .strict()
-  .refine((c) => c.minBackoffMs <= c.maxBackoffMs, { path: ['minBackoffMs'], message: 'must not exceed maxBackoffMs' });
+  .refine((c) => c.minBackoffMs <= c.maxBackoffMs, { path: ['minBackoffMs'], message: 'must not exceed maxBackoffMs' })
+  .refine((c) => !hasUrlCredentials(c.baseUrl), { path: ['baseUrl'], message: 'must not carry user:password; the key goes in apiKey, sent as a Bearer token' });
 
 /** Settings as the caller writes them (defaults optional). */
 export type LlmConfigInput = z.input<typeof llmConfigSchema>;

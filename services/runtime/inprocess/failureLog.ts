@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { redactUrlCredentials } from '../../config/urlCredentials.ts';
 
 /** One input part or item that could not be processed, kept with its reason so nothing is lost silently. */
 export interface FailureEntry {
@@ -32,7 +33,8 @@ export function createFailureLog(path: string, encode: (entry: FailureEntry) => 
     async add(entry) {
       count++;
       stream ??= createWriteStream(path, { flags: 'w' });
-      if (!stream.write(`${encode(entry)}\n`)) {
+      // The raw input is kept as it was; the message is ours, and may quote a URL.
+      if (!stream.write(`${encode({ ...entry, message: redactUrlCredentials(entry.message) })}\n`)) {
         drained ??= once(stream, 'drain').finally(() => (drained = null));
         await drained;
       }

@@ -1,4 +1,5 @@
 import { dlqTopic } from '../../contracts/avroSchemas.ts';
+import { redactUrlCredentials } from '../../config/urlCredentials.ts';
 import { toDeadLetterValue } from '../../contracts/deadLetterMapping.ts';
 import { createLineage } from '../../contracts/lineage.ts';
 import type { DeadLetterMessage } from '../../contracts/topicMessages.ts';
@@ -21,7 +22,7 @@ export function deadLetterFor(input: {
 }): { topic: string; value: DeadLetterMessage; headers: Record<string, string> } {
   const err = input.error;
   const errorClass = err instanceof Error ? err.name : typeof err;
-  const raw = err instanceof Error ? err.message : String(err);
+  const raw = redactUrlCredentials(err instanceof Error ? err.message : String(err));
   const errorMessage = raw.length > MAX_MESSAGE ? `${raw.slice(0, MAX_MESSAGE - 3)}...` : raw;
   const value = toDeadLetterValue(
     { originalTopic: input.topic, partition: input.partition, offset: input.offset, key: input.key, value: input.value, stage: input.stage, errorClass, errorMessage },

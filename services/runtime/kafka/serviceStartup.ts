@@ -8,10 +8,11 @@ import { ensureTopics } from './ensureTopics.ts';
 import { startRegistryProbe, type RegistryProbe } from './registryProbe.ts';
 import { startStep } from './startStep.ts';
 import { codeVersion } from '../../config/codeVersion.ts';
+import { redactUrlCredentials } from '../../config/urlCredentials.ts';
 
 /** A timestamped log line on stderr; services keep stdout free. */
 export function serviceLog(line: string): void {
-  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  process.stderr.write(`${new Date().toISOString()} ${redactUrlCredentials(line)}\n`);
 }
 
 /** Prints the service's configuration, secrets redacted, and gives it a metrics registry labelled with its name. */

@@ -294,8 +294,12 @@ describe('createLlmClient config validation', () => {
     expect(() => createLlmClient({ ...valid, retries: 3 } as LlmConfigInput)).toThrow(/retries/);
   });
 
+  it('refuses a base URL carrying credentials, which fetch would refuse on every request', () => {
+    expect(() => createLlmClient({ ...valid, baseUrl: 'http://user:secret@127.0.0.1:8000/v1' })).toThrow(/baseUrl: must not carry user:password/);
+  });
+
   it('fills defaults and describes itself without the key', () => {
-    const c = createLlmClient({ ...valid, baseUrl: 'http://user:secret@127.0.0.1:8000/v1' });
+    const c = createLlmClient({ ...valid, baseUrl: 'http://127.0.0.1:8000/v1' });
     const text = c.describe();
     expect(text).toContain('timeoutMs=60000');
     expect(text).toContain('maxRetries=4');

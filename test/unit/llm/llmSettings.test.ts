@@ -7,7 +7,7 @@ import { describeLlmSettings, llmConfigured, llmSettingsFrom } from '../../../se
 import { LlmConfigError } from '../../../services/errors/medistillErrors.ts';
 
 const KEY = 'sk-settings-test-0a1b2c3d4e5f';
-const list = [{ name: 'east', baseUrl: 'https://user:pw@east.example.org/v1', apiKeyEnv: 'EAST_KEY', rpm: 300, tpm: 90000, pricePer1kInput: 0.2, batchPricePer1kInput: 0.1 }];
+const list = [{ name: 'east', baseUrl: 'https://east.example.org/v1', apiKeyEnv: 'EAST_KEY', rpm: 300, tpm: 90000, pricePer1kInput: 0.2, batchPricePer1kInput: 0.1 }];
 
 let dir: string;
 beforeAll(async () => {
@@ -27,6 +27,12 @@ describe('LLM settings with an endpoint list and batch mode', () => {
     expect(printed).not.toContain(KEY);
     expect(printed).not.toContain('user:pw');
     expect(printed).toContain('LLM mode: batch');
+  });
+
+  it('refuses an endpoint whose base URL carries credentials, without quoting them', () => {
+    const env = { MEDISTILL_LLM_ENDPOINTS: JSON.stringify([{ ...list[0], baseUrl: 'https://user:pw-marker-5e1@east.example.org/v1' }]), EAST_KEY: KEY };
+    expect(() => llmSettingsFrom(loadServiceConfig(env), env)).toThrow(/baseUrl: must not carry user:password/);
+    expect(() => llmSettingsFrom(loadServiceConfig(env), env)).not.toThrow(/pw-marker-5e1/);
   });
 
   it('takes the list as a JSON array from a MEDISTILL_CONFIG file', async () => {

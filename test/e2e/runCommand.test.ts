@@ -225,6 +225,17 @@ describe('medistill on bad input', () => {
     expect(failures.some((f) => /input ends before <\/PubmedArticleSet>/.test(f.message))).toBe(true);
   });
 
+  it('an LLM base URL carrying user:password is refused at start in one line that does not print the password', async () => {
+    const secret = 'pw-e2e-marker-4d2f9a';
+    const out = join(work, 'userinfo-out');
+    const res = await runCli(['run', '--input', PUBMED, '--mesh', MESH, '--out', out], { MEDISTILL_LLM_BASE_URL: `http://user:${secret}@127.0.0.1:9/v1`, MEDISTILL_LLM_API_KEY: KEY });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toContain('MEDISTILL_LLM_BASE_URL http://***@127.0.0.1:9/v1 carries credentials');
+    expect(res.stderr + res.stdout).not.toContain(secret);
+    expect(res.stderr + res.stdout).not.toContain(KEY);
+  });
+
   it('a service that cannot reach Kafka says so in one line and exits non-zero', async () => {
     const port = await closedPort();
     const res = await runCli(['annotate'], { MEDISTILL_KAFKA_BROKERS: `127.0.0.1:${port}`, MEDISTILL_METRICS_PORT: '0' }, 90_000);

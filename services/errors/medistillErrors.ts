@@ -597,3 +597,22 @@ export class WaitAbortedError extends MedistillError {
     super(`${what}: wait aborted by the caller`, { retriable: false, cause: options.cause });
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+/** An evaluation input that cannot be used as a whole (not JSON, not PubMedQA's layout): one line to the user, exit 2. */
+export class EvalInputError extends UserInputError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
+/** One evaluation item with missing or malformed fields: counted as a failure, the others are scored. */
+export class EvalItemError extends InvalidInputError {
+  readonly itemId: string;
+  constructor(itemId: string, message: string) {
+    super(`item ${itemId}: ${message}`);
+    this.itemId = itemId;
+  }
+}

@@ -9,6 +9,7 @@ import { runIngestService } from '../runtime/kafka/ingestService.ts';
 import { snapshotCommand, SNAPSHOT_USAGE } from './snapshotCommand.ts';
 import { consumeCommand, CONSUME_USAGE } from './consumeCommand.ts';
 import { cacheCommand, CACHE_USAGE } from './cacheCommand.ts';
+import { evalCommand, EVAL_USAGE } from './evalCommand.ts';
 
 const USAGE = `medistill: distil MeSH-guided, judged biomedical question-answer datasets from PubMed
 
@@ -17,6 +18,7 @@ commands, in one process:
   annotate   with --input: ingest and MeSH-annotate only, to JSONL
   cache      stats or prune of the LLM response cache
   index      with --input: bulk-index PubMed files into the literature index (--index <dir>)
+  eval       quality: PubMedQA accuracy of a labeller or judge model; judge validation on corrupted items
   help       this text; "medistill help <command>" for a command's flags
 
 commands that run one stage as a Kafka service (settings from MEDISTILL_* variables):
@@ -49,7 +51,7 @@ commands: run, annotate, index, ingest, generate, judge, export, replay, consume
 "medistill help" lists them; "medistill help <command>" gives a command's flags`;
 
 /** `medistill help <command>`: the flags of the commands that have their own. */
-const COMMAND_USAGE: Record<string, string> = { run: RUN_USAGE, annotate: ANNOTATE_USAGE, index: INDEX_USAGE, replay: REPLAY_USAGE, export: SNAPSHOT_USAGE, consume: CONSUME_USAGE };
+const COMMAND_USAGE: Record<string, string> = { run: RUN_USAGE, annotate: ANNOTATE_USAGE, index: INDEX_USAGE, replay: REPLAY_USAGE, export: SNAPSHOT_USAGE, consume: CONSUME_USAGE, eval: EVAL_USAGE };
 
 /** Entry point of the `medistill` command. */
 export async function main(argv: string[]): Promise<number> {
@@ -76,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
         return await stageServiceCommand(command, io.env);
       case 'ingest':
         return await runIngestService(io.env);
+      case 'eval':
+        return await evalCommand(rest, io);
       case 'replay':
         return await replayCommand(rest, io.env);
       case 'consume':

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { ProgrammingError } from '../errors/medistillErrors.ts';
 import { labellerFeatures, type LabellerInput, type LabelSetting } from './labellerFeatures.ts';
 import type { PubmedqaLabel } from './pubmedqaFile.ts';
 import { predictProba, type SoftmaxModel } from './softmaxRegression.ts';
+import { SHIPPED_LABELLER_MODEL } from './yesNoLabellerModel.ts';
 
 /** Bump when the features change: a model fitted on other features must be refitted. */
 export const LABELLER_FEATURES_VERSION = 'yn-features/v1';
@@ -29,13 +29,9 @@ export interface YesNoLabeller {
   label(input: LabellerInput, setting: LabelSetting): LabelPrediction;
 }
 
-const MODEL_URL = new URL('./yesNoLabellerModel.json', import.meta.url);
-let shipped: LabellerModelFile | null = null;
-
 /** The model shipped with medistill, fitted on PubMedQA's 500 expert-labelled PQA-L items (see bench/pubmedqaQuality.ts for its cross-validated figures). */
 export function shippedLabellerModel(): LabellerModelFile {
-  shipped ??= JSON.parse(readFileSync(MODEL_URL, 'utf8')) as LabellerModelFile;
-  return shipped;
+  return SHIPPED_LABELLER_MODEL;
 }
 
 /**

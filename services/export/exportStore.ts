@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { readEvalReports, renderEvalSection, withEvalSection } from '../eval/evalCardSection.ts';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -240,7 +241,8 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
     configs.push(...(options.extraConfigs?.() ?? []));
     const front = renderCardFrontMatter(configs, { prettyName: options.title ?? 'medistill dataset', size: summary.accepted });
     const body = renderDatasetCard(summary.stats, { title: options.title, generatedAt: m.generatedAt, files: { accepted: kindGlob('accepted', 'parquet'), rejected: kindGlob('rejected', 'parquet') } });
-    await writeFileAtomic(join(outDir, CARD_FILE), `${front}\n${body}`);
+    // The card keeps the dataset's evaluation reports (eval/*.json, written by `medistill eval`).
+    await writeFileAtomic(join(outDir, CARD_FILE), withEvalSection(`${front}\n${body}`, renderEvalSection(await readEvalReports(outDir))));
   };
 
   const checkpointNow = async (): Promise<ExportCheckpoint> => {

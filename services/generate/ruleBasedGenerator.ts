@@ -5,7 +5,7 @@ import type { ItemType, MeshTarget, OptionLabel, Provenance, QaCandidate, QaOpti
 import type { MeshVocabulary } from '../mesh/meshVocabulary.ts';
 import type { GenerateResult, Generator } from './generator.ts';
 import { BLANK, clozeQuestion } from './clozeQuestion.ts';
-import { analyseConclusion } from './conclusionCues.ts';
+import { createYesNoLabeller, type YesNoLabeller } from '../eval/yesNoLabeller.ts';
 import { branchesOf, primaryBranch } from './meshBranches.ts';
 import { pickDistractors } from './pickDistractors.ts';
 import { RuleBasedGeneratorConfigError } from '../errors/medistillErrors.ts';
@@ -13,9 +13,10 @@ import { selectTargets } from './selectTargets.ts';
 import { splitSentences } from './splitSentences.ts';
 import { stableHash } from './stableHash.ts';
 import { findForm, surfaceFormsOf, type FormMatch } from './surfaceForms.ts';
+import { titleAsQuestion } from './titleQuestion.ts';
 
 /** Code version of the rule-based generator; part of every item id, so bump it when output changes. */
-export const RULE_BASED_GENERATOR_VERSION = '1.0.0';
+export const RULE_BASED_GENERATOR_VERSION = '1.1.0';
 
 const OPTION_LABELS: readonly OptionLabel[] = ['A', 'B', 'C', 'D'];
 /** Bounds on a sentence worth turning into a cloze: long enough to give context, short enough to read. */
@@ -23,6 +24,8 @@ const MIN_SENTENCE_CHARS = 30;
 const MAX_SENTENCE_CHARS = 400;
 const MIN_SENTENCE_WORDS = 6;
 const MIN_CONCLUSION_CHARS = 20;
+/** An unstructured abstract needs this many sentences besides its last for a context worth reading. */
+const MIN_CONTEXT_SENTENCES = 2;
 
 export interface RuleBasedGeneratorOptions {
   vocab: MeshVocabulary;
@@ -52,6 +55,7 @@ export function createRuleBasedGenerator(options: RuleBasedGeneratorOptions): Ge
   const provenance: Provenance = { backend: 'rule-based', name: 'rule-based', version, promptVersion: 'none', model: null };
   const now = options.now ?? (() => new Date());
   const { vocab } = options;
+  const labeller = createYesNoLabeller();
 
   return {
     name: 'rule-based',
@@ -84,8 +88,8 @@ export function createRuleBasedGenerator(options: RuleBasedGeneratorOptions): Ge
       const formsOf = memo((t: MeshTerm) => surfaceFormsOf(t, vocab));
 
       const items: QaCandidate[] = [];
-      const ynm = yesNoMaybe(article, targets, formsOf);
-      if (ynm) items.push(make('yes_no_maybe', ynm.target, ynm.question, { answer: ynm.answer, longAnswer: ynm.longAnswer, options: null }));
+      const ynm = yesNoMaybe(article, targets, formsOf, labeller);
+      if (ynm) items.push({ ...make('yes_no_maybe', ynm.target, ynm.question, { answer: ynm.answer, longAnswer: ynm.longAnswer, options: null }), context: ynm.context });
 
       const sentences = sections.flatMap((s) => splitSentences(s.text));
       const used = new Set<string>();
@@ -135,48 +139,39 @@ interface YesNoMaybeDraft {
   question: string;
   answer: string;
   longAnswer: string;
+  context: string;
 }
 
 /**
- * PubMedQA-style item: the question is the title when the title asks one, else a question on whether
- * the conclusions report a clear finding on the target; the answer comes from cues in the conclusion.
+ * A PubMedQA-style item, built the way PubMedQA built its artificial items: the title as a question
+ * (kept when it asks one, inverted when it states a finding, else no item), the structured abstract's
+ * conclusion (an unstructured abstract's last sentence) as the long answer, and the rest of the abstract
+ * as the context. The answer comes from
+ * the labeller fitted on PubMedQA's expert labels, reading question and conclusion.
  */
-function yesNoMaybe(article: PubmedArticle, targets: readonly MeshTerm[], formsOf: (t: MeshTerm) => string[]): YesNoMaybeDraft | null {
-  const conclusion = conclusionOf(article);
-  if (!conclusion || conclusion.length < MIN_CONCLUSION_CHARS) return null;
-  const title = article.title.trim().replace(/^\[(.*)\]\.?$/, '$1').replace(/\s+/g, ' ');
-  let target: MeshTerm | undefined;
-  let mention: FormMatch | null = null;
-  for (const t of targets) {
-    mention = findForm(conclusion, formsOf(t)) ?? findForm(title, formsOf(t));
-    if (mention) {
-      target = t;
-      break;
-    }
-  }
-  target ??= targets[0];
-  if (!target) return null;
-  let question: string;
-  if (title.endsWith('?')) {
-    question = title;
+function yesNoMaybe(article: PubmedArticle, targets: readonly MeshTerm[], formsOf: (t: MeshTerm) => string[], labeller: YesNoLabeller): YesNoMaybeDraft | null {
+  const isConclusion = (s: PubmedArticle['abstract'][number]): boolean => s.nlmCategory?.toUpperCase() === 'CONCLUSIONS' || /^conclusions?\b/i.test(s.label ?? '');
+  const sections = article.abstract.filter((s) => s.text.trim());
+  const conclusionSection = sections.find(isConclusion);
+  let conclusion: string;
+  let contexts: string[];
+  if (conclusionSection) {
+    conclusion = conclusionSection.text.trim().replace(/\s+/g, ' ');
+    contexts = sections.filter((s) => !isConclusion(s)).map((s) => s.text.trim());
   } else {
-    // An inverted heading ("Models, Theoretical") reads badly in a sentence: prefer an uninverted form.
-    const topic = mention?.text ?? (target.name.includes(',') ? (formsOf(target).filter((f) => /\p{Ll}/u.test(f)).at(-1) ?? target.name) : target.name);
-    const study = title ? `the study "${title.replace(/\.$/, '').replace(/"/g, "'")}"` : 'this study';
-    question = `Do the conclusions of ${study} report a clear positive finding on ${topic}?`;
+    // An unstructured abstract states its finding last: its last sentence stands for the conclusion.
+    const all = sections.flatMap((s) => splitSentences(s.text));
+    if (all.length < MIN_CONTEXT_SENTENCES + 1) return null;
+    conclusion = all.at(-1)!;
+    contexts = [all.slice(0, -1).join(' ')];
   }
-  return { target, question, answer: analyseConclusion(conclusion).answer, longAnswer: conclusion };
-}
-
-/** The CONCLUSIONS section (by NLM category or label), else the abstract's last sentence. */
-function conclusionOf(article: PubmedArticle): string | null {
-  const section = article.abstract.find(
-    (s) => s.text.trim() && (s.nlmCategory?.toUpperCase() === 'CONCLUSIONS' || /^conclusions?\b/i.test(s.label ?? '')),
-  );
-  if (section) return section.text.trim().replace(/\s+/g, ' ');
-  const last = [...article.abstract].reverse().find((s) => s.text.trim());
-  if (!last) return null;
-  return splitSentences(last.text).at(-1) ?? null;
+  if (conclusion.length < MIN_CONCLUSION_CHARS || contexts.length === 0) return null;
+  const question = titleAsQuestion(article.title);
+  if (!question) return null;
+  const target = targets.find((t) => findForm(question, formsOf(t)) ?? findForm(conclusion, formsOf(t))) ?? targets[0];
+  if (!target) return null;
+  const answer = labeller.label({ question, contexts, longAnswer: conclusion }, 'reasoning-free').label;
+  return { target, question, answer, longAnswer: conclusion, context: contexts.join('\n') };
 }
 
 interface ClozeSource {

@@ -47,5 +47,10 @@ export type IngestEntryKind = 'article' | 'deletion' | 'failure';
 /** An entry taken in by a source. */
 export type IngestEvent = { type: 'ingest.entry'; source: IngestSourceKind; kind: IngestEntryKind };
 
-export type InstrumentationEvent = HopEvent | QualityEvent | RetrievalEvent | IngestEvent | LlmEvent | LlmCacheEvent | EutilsEvent;
+/** Figures of a quality evaluation (`medistill eval`): labels are the benchmark's small fixed sets. */
+export type EvalEvent =
+  | { type: 'eval.pubmedqa'; setting: string; backend: string; accuracy: number; macroF1: number; scored: number; failed: number }
+  | { type: 'eval.judge'; backend: string; kind: string; rejectionRate: number; items: number };
+
+export type InstrumentationEvent = HopEvent | QualityEvent | RetrievalEvent | IngestEvent | LlmEvent | LlmCacheEvent | EutilsEvent | EvalEvent;
 export type InstrumentationEventType = InstrumentationEvent['type'];

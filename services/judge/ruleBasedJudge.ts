@@ -1,16 +1,17 @@
 import { parseCloze, fillCloze } from '../generate/clozeQuestion.ts';
-import { analyseConclusion } from '../generate/conclusionCues.ts';
+import { createYesNoLabeller, type YesNoLabeller } from '../eval/yesNoLabeller.ts';
+import { findInjectedInstruction } from './injectedInstruction.ts';
 import { splitSentences } from '../generate/splitSentences.ts';
 import { RETRIEVAL_OFF, type Criterion, type CriterionScore, type JudgedItem, type Provenance, type QaCandidate, type RetrievalEvidence, type VerificationOfChoice } from '../model/qaItem.ts';
 import { indexContext, type ContextIndex } from './contextIndex.ts';
 import type { HierarchyScorer, Judge } from './judge.ts';
-import { lexicalGrounding } from './lexicalGrounding.ts';
+import { lexicalGrounding, wordSet } from './lexicalGrounding.ts';
 import { RuleBasedJudgeConfigError } from '../errors/medistillErrors.ts';
 import { verifyChoicesByRules } from './ruleBasedVoc.ts';
 import { decideVerdict, thresholdsSchema, type Thresholds } from './verdict.ts';
 
 /** Code version of the rule-based judge; bump it when scores change. */
-export const RULE_BASED_JUDGE_VERSION = '1.0.0';
+export const RULE_BASED_JUDGE_VERSION = '1.1.0';
 
 /** Template left in a question by a generator that failed to fill it. */
 const PLACEHOLDER =
@@ -18,6 +19,8 @@ const PLACEHOLDER =
 /** A question shorter or longer than this (in words) is hard to read. */
 const MIN_QUESTION_WORDS = 4;
 const MAX_QUESTION_WORDS = 80;
+/** Share of a conclusion's content words found in its own abstract at which it counts as fully answerable (own conclusions share most, another paper's few). */
+const LONG_ANSWER_SHARE = 0.45;
 
 export interface RuleBasedJudgeOptions {
   hierarchyScorer: HierarchyScorer;
@@ -41,6 +44,7 @@ export function createRuleBasedJudge(options: RuleBasedJudgeOptions): Judge {
   const thresholds = parsed.data;
   const { hierarchyScorer } = options;
   const now = options.now ?? (() => new Date());
+  const labeller = createYesNoLabeller();
   const provenance: Provenance = {
     backend: 'rule-based',
     name: 'rule-based',
@@ -61,7 +65,7 @@ export function createRuleBasedJudge(options: RuleBasedJudgeOptions): Judge {
       const scores: Record<Criterion, CriterionScore> = {
         grounded: grounded(candidate, ctx),
         answerable: answerable(candidate, ctx),
-        correct: correct(candidate, ctx, voc),
+        correct: correct(candidate, ctx, voc, labeller),
         clear: clear(candidate),
         hierarchy: {
           score: clamp01(hierarchy.score),
@@ -98,10 +102,18 @@ function questionBody(c: QaCandidate): string {
 }
 
 function grounded(c: QaCandidate, ctx: ContextIndex): CriterionScore {
+  const injected = findInjectedInstruction(c.context) ?? findInjectedInstruction(c.question);
+  if (injected) return { score: 0, reason: `the passage or question holds an instruction addressed to a model ("${injected.slice(0, 80)}")` };
+  // The item's topic must be the paper's: one of its descriptors, or named in the passage.
+  if (!c.paperMesh.includes(c.target.descriptorUi) && !ctx.containsPhrase(c.target.name) && lexicalGrounding(c.target.name, ctx.words).share < 1) {
+    return { score: 0, reason: `the target ${c.target.descriptorUi} (${c.target.name}) is neither among the paper's descriptors nor named in the passage` };
+  }
   // For a cloze only the statement carries content; the lead ("Which drug completes...") is template.
   const question = parseCloze(c.question)?.statement ?? questionBody(c);
   const text = `${question} ${answerText(c) ?? ''}`;
-  const g = lexicalGrounding(text, ctx.words);
+  // A PubMedQA-style item keeps its conclusion beside the context: the question may rest on either.
+  const words = c.type === 'yes_no_maybe' && c.longAnswer ? new Set([...ctx.words, ...wordSet(c.longAnswer)]) : ctx.words;
+  const g = lexicalGrounding(text, words);
   if (g.total === 0) return { score: 0, reason: 'no content words in question and answer' };
   const missing = g.missing.length > 0 ? `; missing: ${g.missing.slice(0, 8).join(', ')}` : '';
   return { score: g.share, reason: `${g.total - g.missing.length}/${g.total} content words found in the context${missing}` };
@@ -115,6 +127,10 @@ function answerable(c: QaCandidate, ctx: ContextIndex): CriterionScore {
       if (parts.length > 0 && found > 0) {
         return { score: found / parts.length, reason: `${found}/${parts.length} sentences of the long answer occur in the context` };
       }
+      // A PubMedQA-style item keeps the conclusion out of the context: it must still speak of what the context studied.
+      const g = lexicalGrounding(c.longAnswer, ctx.words);
+      const score = Math.min(1, g.share / LONG_ANSWER_SHARE);
+      return { score, reason: `${pct(g.share)} of the long answer's content words occur in the context${g.missing.length ? `; missing: ${g.missing.slice(0, 8).join(', ')}` : ''}` };
     }
     const best = ctx.bestSentence(questionBody(c));
     return best
@@ -132,16 +148,18 @@ function answerable(c: QaCandidate, ctx: ContextIndex): CriterionScore {
   return { score: 0.5 + 0.5 * share, reason: `answer occurs in a context sentence sharing ${pct(share)} of the question's content words` };
 }
 
-function correct(c: QaCandidate, ctx: ContextIndex, voc: VerificationOfChoice | null): CriterionScore {
+function correct(c: QaCandidate, ctx: ContextIndex, voc: VerificationOfChoice | null, labeller: YesNoLabeller): CriterionScore {
   if (c.type === 'yes_no_maybe') {
     const given = c.answer.trim().toLowerCase();
     if (given !== 'yes' && given !== 'no' && given !== 'maybe') return { score: 0, reason: `"${c.answer}" is not yes, no or maybe` };
-    if (!c.longAnswer) return { score: 0.5, reason: 'no long answer to check the answer against' };
-    const cues = analyseConclusion(c.longAnswer);
-    const why = cues.cues.length > 0 ? ` (cues: ${cues.cues.join(', ')})` : ' (no negation or hedging cue)';
-    return cues.answer === given
-      ? { score: 1, reason: `the long answer reads as "${cues.answer}"${why}` }
-      : { score: 0, reason: `answer "${given}" but the long answer reads as "${cues.answer}"${why}` };
+    // The labeller fitted on PubMedQA's expert labels reads the question with the conclusion (or, without one, the passage).
+    const setting = c.longAnswer ? 'reasoning-free' : 'reasoning-required';
+    const p = labeller.label({ question: c.question, contexts: c.context.split(/\n+/), longAnswer: c.longAnswer }, setting);
+    const score = p.probabilities[given] / p.probabilities[p.label];
+    const probs = `yes ${pct(p.probabilities.yes)}, no ${pct(p.probabilities.no)}, maybe ${pct(p.probabilities.maybe)}`;
+    return p.label === given
+      ? { score: 1, reason: `the expert-fitted labeller reads the ${c.longAnswer ? 'long answer' : 'passage'} as "${p.label}" (${probs})` }
+      : { score, reason: `answer "${given}" but the expert-fitted labeller reads the ${c.longAnswer ? 'long answer' : 'passage'} as "${p.label}" (${probs})` };
   }
   if (c.type === 'multiple_choice') {
     if (!voc) return { score: 0, reason: 'multiple-choice item without options' };
@@ -178,7 +196,8 @@ function clear(c: QaCandidate): CriterionScore {
     score -= 0.5;
     problems.push('malformed cloze (not exactly one blank)');
   } else if (blanks === 0 && !q.endsWith('?')) {
-    score -= 0.5;
+    // A question cut short (truncated text) is the usual cause: unreadable, not merely untidy.
+    score -= 0.7;
     problems.push('does not end with a question mark');
   }
   const words = q.split(/\s+/).length;
@@ -194,8 +213,8 @@ function clear(c: QaCandidate): CriterionScore {
     const opts = c.options ?? [];
     const texts = new Set(opts.map((o) => o.text.trim().toLowerCase()));
     if (opts.length < 3 || texts.size !== opts.length || texts.has('') || !opts.some((o) => o.label === c.answer)) {
-      score -= 0.5;
-      problems.push('options missing, empty, repeated, or the key is not among them');
+      // Two identical options, or a key that names no option, make the item unanswerable as posed.
+      return { score: 0, reason: 'options missing, empty, repeated, or the key is not among them' };
     }
   }
   return { score: clamp01(score), reason: problems.length > 0 ? problems.join('; ') : 'well-formed question of sensible length' };

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Instrumentation } from '../instrumentation/instrumentation.ts';
+import { createEvalMetrics } from './evalMetrics.ts';
 import { createHopMetrics } from './hopMetrics.ts';
 import { createIngestMetrics } from './ingestMetrics.ts';
 import { createLlmMetrics } from './llmMetrics.ts';
@@ -34,6 +35,7 @@ export function createPipelineMetrics(registry: Registry, options: PipelineMetri
     createIngestMetrics(registry, bus),
     subscribeQualityMetrics(registry, service, bus),
     subscribeRetrievalMetrics(registry, service, bus),
+    createEvalMetrics(registry, bus),
     bus.on('llm.*', (e) => llm.onLlmEvent(e as Parameters<typeof llm.onLlmEvent>[0])),
     subscribeLlmCacheMetrics(registry, options, bus),
   ];

@@ -128,9 +128,9 @@ function answerable(c: QaCandidate, ctx: ContextIndex): CriterionScore {
         return { score: found / parts.length, reason: `${found}/${parts.length} sentences of the long answer occur in the context` };
       }
       // A PubMedQA-style item keeps the conclusion out of the context: it must still speak of what the context studied.
-      const g = lexicalGrounding(c.longAnswer, ctx.words);
+      const g = lexicalGrounding(c.longAnswer, new Set([...ctx.words, ...wordSet(c.question)]));
       const score = Math.min(1, g.share / LONG_ANSWER_SHARE);
-      return { score, reason: `${pct(g.share)} of the long answer's content words occur in the context${g.missing.length ? `; missing: ${g.missing.slice(0, 8).join(', ')}` : ''}` };
+      return { score, reason: `${pct(g.share)} of the long answer's content words occur in the context or the question${g.missing.length ? `; missing: ${g.missing.slice(0, 8).join(', ')}` : ''}` };
     }
     const best = ctx.bestSentence(questionBody(c));
     return best

@@ -43,7 +43,7 @@ const section = (label: string, text: string): AbstractSection => ({ label, nlmC
 /** Structured abstract with a CONCLUSIONS section. */
 export function structuredRecord(pmid = '38000001'): AnnotatedRecord {
   return annotated(
-    article(pmid, 'Metformin and glycaemic control in older adults: a randomised trial.', [
+    article(pmid, 'Metformin improves glycaemic control in older adults: a randomised trial.', [
       section(
         'BACKGROUND',
         'Type 2 diabetes is a growing burden on health systems worldwide. Metformin is the usual first-line drug, but its effect in older adults is debated.',

@@ -14,14 +14,19 @@ const generator = createRuleBasedGenerator({ vocab, now: fixedClock });
 const byType = (items: QaCandidate[], type: QaCandidate['type']) => items.filter((i) => i.type === type);
 
 describe('createRuleBasedGenerator on a structured abstract', () => {
-  it('yields one item of each type, marked as rule-based, with the abstract as context', async () => {
+  it('yields one item of each type, marked as rule-based, with the abstract as context (without its conclusion for yes/no/maybe)', async () => {
     const record = structuredRecord();
     const { items, failures } = await generator.generate(record);
     expect(failures).toEqual([]);
     expect(items.map((i) => i.type).sort()).toEqual(['multiple_choice', 'open', 'yes_no_maybe']);
     for (const item of items) {
       expect(item.generator).toEqual({ backend: 'rule-based', name: 'rule-based', version: generator.version, promptVersion: 'none', model: null });
-      expect(item.context).toBe(abstractText(record.record));
+      if (item.type === 'yes_no_maybe') {
+        expect(item.context).not.toContain('Metformin improves glycaemic control');
+        expect(item.context).toContain('We randomised 412 adults');
+      } else {
+        expect(item.context).toBe(abstractText(record.record));
+      }
       expect(item.paperMesh).toEqual(record.mesh.map((m) => m.descriptorUi));
       expect(item.id).toBe(qaId(record.record.pmid, generator.version, item.question));
       expect(item.pmid).toBe('38000001');
@@ -34,7 +39,7 @@ describe('createRuleBasedGenerator on a structured abstract', () => {
     const [ynm] = byType(items, 'yes_no_maybe');
     expect(ynm?.answer).toBe('yes');
     expect(ynm?.longAnswer).toBe('Metformin improves glycaemic control in adults with type 2 diabetes.');
-    expect(ynm?.question.endsWith('?')).toBe(true);
+    expect(ynm?.question).toBe('Does metformin improve glycaemic control in older adults?');
     expect(ynm?.target.descriptorUi).toBe('D003924');
   });
 
@@ -92,15 +97,16 @@ describe('createRuleBasedGenerator on an unstructured abstract', () => {
     expect(open?.question).toContain('(MeSH: Diseases)');
   });
 
-  it('answers maybe when the conclusion hedges', async () => {
+  it('builds no yes/no/maybe item when the title neither asks a question nor states a finding', async () => {
     const record = annotated(
       article('38000010', 'Metformin in older adults.', [
-        { label: null, nlmCategory: null, text: 'We reviewed 12 trials of metformin in older adults. Metformin may lower mortality, but further studies are needed.' },
+        { label: null, nlmCategory: null, text: 'We reviewed 12 trials of metformin in older adults. Mortality was recorded in each. Metformin may lower mortality, but further studies are needed.' },
       ]),
       [term('D008687', { major: true })],
     );
     const { items } = await generator.generate(record);
-    expect(byType(items, 'yes_no_maybe')[0]?.answer).toBe('maybe');
+    expect(items.length).toBeGreaterThan(0);
+    expect(byType(items, 'yes_no_maybe')).toEqual([]);
   });
 });
 

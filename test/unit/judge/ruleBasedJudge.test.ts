@@ -76,10 +76,11 @@ describe('createRuleBasedJudge', () => {
     expect(wrong.rejectReasons).toContain('low_correct');
   });
 
-  it('checks a yes/no/maybe answer against the cues of the long answer', async () => {
+  it('checks a yes/no/maybe answer with the labeller fitted on expert labels', async () => {
     expect((await judge.judge(yesNoItem('yes'))).verdict).toBe('accept');
     const wrong = await judge.judge(yesNoItem('no'));
-    expect(wrong.scores.correct.score).toBe(0);
+    expect(wrong.scores.correct.score).toBeLessThan(0.6);
+    expect(wrong.scores.correct.reason).toContain('expert-fitted labeller');
     expect(wrong.rejectReasons).toContain('low_correct');
   });
 

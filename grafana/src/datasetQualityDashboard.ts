@@ -173,6 +173,27 @@ export function datasetQualityDashboard(): Dashboard {
         unit: 'ops',
         queries: [{ expr: `sum by (outcome) (rate(medistill_index_writes_total{${SVC}}[${RATE}]))`, legend: '{{outcome}}' }],
       }),
+      // Set by `medistill eval` (service "eval"): a prompt or model change that weakens the judge shows here.
+      row('Judge and labeller evaluations (medistill eval)'),
+      timeseries({
+        title: 'PubMedQA accuracy and macro-F1',
+        description: 'Agreement with PubMedQA expert labels of the last evaluation, by setting and backend (anchors: majority 55.2%, single human 78.0% reasoning-required).',
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        queries: [
+          { expr: 'max by (setting, backend) (medistill_eval_accuracy{benchmark="pubmedqa"})', legend: 'accuracy {{setting}} {{backend}}' },
+          { expr: 'max by (setting, backend) (medistill_eval_macro_f1{benchmark="pubmedqa"})', legend: 'macro-F1 {{setting}} {{backend}}' },
+        ],
+      }),
+      timeseries({
+        title: 'Judge validation: share rejected by corruption kind',
+        description: 'Each corruption kind should be near 100%; "clean" (clean items wrongly rejected) near 0%.',
+        unit: 'percentunit',
+        min: 0,
+        max: 1,
+        queries: [{ expr: 'max by (backend, kind) (medistill_eval_judge_rejection_rate)', legend: '{{backend}} {{kind}}' }],
+      }),
     ],
   });
 }

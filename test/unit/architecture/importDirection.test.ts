@@ -46,13 +46,13 @@ function layerOf(path: string): string {
   return top!;
 }
 
-const PARTS = ['model', 'errors', 'config', 'contracts', 'instrumentation', 'mesh', 'ingest', 'annotate', 'generate', 'judge', 'export', 'llm', 'operators', 'retrieval'];
+const PARTS = ['model', 'errors', 'config', 'contracts', 'instrumentation', 'mesh', 'ingest', 'annotate', 'generate', 'judge', 'export', 'llm', 'operators', 'retrieval', 'eval'];
 
 /** For each layer, the layers it may not import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
   ...Object.fromEntries(PARTS.map((p) => [p, ['stages', 'runtime', 'runtime/kafka', 'runtime/inprocess', 'metrics', 'cli']])),
   stages: ['runtime', 'runtime/kafka', 'runtime/inprocess', 'metrics', 'cli'],
-  metrics: ['stages', 'runtime', 'runtime/kafka', 'runtime/inprocess', 'cli', 'annotate', 'generate', 'judge', 'export'],
+  metrics: ['stages', 'runtime', 'runtime/kafka', 'runtime/inprocess', 'cli', 'annotate', 'generate', 'judge', 'export', 'eval'],
   'runtime/inprocess': ['runtime/kafka', 'cli'],
   'runtime/kafka': ['runtime/inprocess', 'cli'],
   runtime: ['cli'],
@@ -63,7 +63,7 @@ const PART_FORBIDDEN: Record<string, readonly string[]> = {
   model: PARTS.filter((p) => p !== 'model' && p !== 'errors'),
   errors: PARTS.filter((p) => p !== 'errors' && p !== 'model'),
   mesh: ['annotate', 'generate', 'judge', 'export', 'llm', 'ingest', 'retrieval'],
-  instrumentation: ['annotate', 'generate', 'judge', 'export', 'mesh', 'retrieval'],
+  instrumentation: ['annotate', 'generate', 'judge', 'export', 'mesh', 'retrieval', 'eval'],
   // The index knows the vocabulary and the embeddings client, not the stages' parts that use it.
   retrieval: ['annotate', 'generate', 'judge', 'export'],
 };

@@ -1,6 +1,7 @@
 import { Histogram, Registry } from 'prom-client';
 import { createHopMetrics } from '../../../services/metrics/hopMetrics.ts';
 import { createInstrumentation } from '../../../services/instrumentation/instrumentation.ts';
+import { createEvalMetrics } from '../../../services/metrics/evalMetrics.ts';
 import { createIngestMetrics } from '../../../services/metrics/ingestMetrics.ts';
 import { createLlmMetrics } from '../../../services/metrics/llmMetrics.ts';
 import { createLlmEndpointMetrics } from '../../../services/metrics/llmEndpointMetrics.ts';
@@ -22,6 +23,7 @@ export async function declaredMetricNames(): Promise<Set<string>> {
   createIngestMetrics(registry, bus);
   subscribeLlmCacheMetrics(registry, { service: 'all', pricePer1kInput: 0, pricePer1kOutput: 0 }, bus);
   subscribeRetrievalMetrics(registry, 'all', bus);
+  createEvalMetrics(registry, bus);
   const names = new Set<string>();
   for (const m of registry.getMetricsAsArray()) {
     const name = (m as unknown as { name: string }).name;

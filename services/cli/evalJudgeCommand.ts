@@ -25,7 +25,7 @@ export const JUDGE_SUITE_USAGE = `usage: medistill eval judge --input <PubMed XM
 Judge validation: from real records, the rule-based generator builds clean items, and from those
 corrupted copies of known kinds (${CORRUPTION_KINDS.join(', ')}).
 The judge (rule-based, or the LLM judge of MEDISTILL_LLM_*) scores all of them; the report gives, per
-kind, the share rejected, and the share of clean items accepted. It goes to <out>/eval/ and the card.`;
+kind, the share rejected, and the share of clean items accepted. It goes to <out>/eval/ and the card (README.md).`;
 
 interface Io {
   stdout: { write(text: string): unknown };

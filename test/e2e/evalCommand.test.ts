@@ -31,7 +31,7 @@ describe('medistill eval pubmedqa, offline', () => {
     expect(report.counts).toEqual({ inFile: 8, usable: 8, invalid: 0, failed: 0, unlabelled: 0, scored: 8 });
     expect(report.predictions).toHaveLength(8);
     expect(report.metrics.accuracy).toBeGreaterThanOrEqual(0.75);
-    const card = await readFile(join(out, 'card.md'), 'utf8');
+    const card = await readFile(join(out, 'README.md'), 'utf8');
     expect(card).toContain('## Quality evaluations');
     expect(card).toMatch(/\| reasoning-free \| offline-labeller \| \d+\.\d% \|/);
   });
@@ -121,7 +121,7 @@ describe('medistill eval judge', () => {
     expect(report.clean.rate).toBeGreaterThanOrEqual(0.9);
     expect(report.corrupted.rate).toBeGreaterThanOrEqual(0.9);
     expect(report.kinds.find((k: { kind: string }) => k.kind === 'injected_instruction').rate).toBe(1);
-    expect(await readFile(join(out, 'card.md'), 'utf8')).toContain('### Judge validation: rule-based');
+    expect(await readFile(join(out, 'README.md'), 'utf8')).toContain('### Judge validation: rule-based');
   });
 
   it('runs the LLM judge through the OpenAI protocol, and a judge that accepts everything shows it', async () => {

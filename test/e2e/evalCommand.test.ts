@@ -6,6 +6,7 @@ import { runCli } from '../support/runCli.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../support/openaiTestServer.ts';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url).pathname;
+const SAMPLE_PUBMED = new URL('../../samples/pubmed/', import.meta.url).pathname;
 const PQAL = `${FIXTURES}pubmedqa/pqal_fixture.json`;
 const KEY = 'sk-eval-test-key-0123456789';
 
@@ -112,7 +113,7 @@ describe('medistill eval pubmedqa, LLM through the OpenAI-protocol test server',
 describe('medistill eval judge', () => {
   it('reports, on the offline judge, the share of each corruption kind rejected and of clean items accepted', async () => {
     const out = join(dir, 'judged');
-    const r = await runCli(['eval', 'judge', '--input', `${FIXTURES}pubmed/articles.xml`, '--out', out, '--backend', 'rule-based']);
+    const r = await runCli(['eval', 'judge', '--input', SAMPLE_PUBMED, '--limit', '40', '--out', out, '--backend', 'rule-based']);
     expect(r.stderr).not.toMatch(/unexpected error/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/clean \(should pass\)\s+\d+/);
@@ -136,11 +137,13 @@ describe('medistill eval judge', () => {
     try {
       const out = join(dir, 'judged-llm');
       const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1' };
-      const r = await runCli(['eval', 'judge', '--input', `${FIXTURES}pubmed/articles.xml`, '--out', out, '--limit', '3'], env);
+      const r = await runCli(['eval', 'judge', '--input', SAMPLE_PUBMED, '--out', out, '--limit', '3'], env);
       expect(r.code).toBe(0);
       const report = JSON.parse(await readFile(join(out, 'eval', 'judge-validation-llm.json'), 'utf8'));
       expect(report.backend.name).toBe('llm:sim-1');
-      expect(report.kinds.find((k: { kind: string }) => k.kind === 'injected_instruction').rate).toBe(0);
+      // A model that scores every item 1 lets corrupted items through: only the computed hierarchy and VoC (key A) still reject.
+      expect(report.corrupted.rate).toBeLessThan(0.9);
+      expect(report.kinds.find((k: { kind: string }) => k.kind === 'injected_instruction').missed.length).toBeGreaterThan(0);
       expect(server.chatRequests().length).toBeGreaterThan(report.clean.items);
     } finally {
       await server.close();

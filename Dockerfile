@@ -8,7 +8,8 @@
 # deploy/compose.yaml and deploy/k8s/ run it with CMD ["ingest"], ["annotate"], ["generate"],
 # ["judge"] or ["export"]; settings come from MEDISTILL_* variables (services/config/serviceConfig.ts).
 
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+# The current Node LTS (24, "Krypton"); CI runs the tests on the same line (.ci/run).
+ARG NODE_IMAGE=node:24.22-bookworm-slim
 
 # ---- build: compile the TypeScript sources to dist/ with the dev dependencies ----
 FROM ${NODE_IMAGE} AS build

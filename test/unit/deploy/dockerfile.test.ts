@@ -45,16 +45,25 @@ function runsRoot(user: string | null): boolean {
 const defaults = loadServiceConfig({});
 
 describe('Dockerfile', () => {
-  it('builds in a stage with the dev dependencies and runs from a Node 20 slim stage with production dependencies only', () => {
+  it('builds in a stage with the dev dependencies and runs from a Node 24 LTS slim stage with production dependencies only', () => {
     expect(dockerfile.stages.length).toBeGreaterThanOrEqual(2);
     const runtime = finalStage();
-    expect(runtime.base).toMatch(/^node:20[\w.-]*-slim$/);
+    expect(runtime.base).toMatch(/^node:24[\w.-]*-slim$/);
     const build = dockerfile.stages.find((s) => all(s, 'RUN').some((r) => /\bnpm run build\b/.test(r.args)));
     expect(build, 'a stage runs npm run build').toBeDefined();
     expect(build).not.toBe(runtime);
     expect(all(build as Stage, 'RUN').some((r) => /\bnpm ci\b(?!.*--omit=dev)/.test(r.args)), 'the build stage installs dev dependencies').toBe(true);
     expect(all(runtime, 'RUN').some((r) => /\bnpm ci\b.*--omit=dev/.test(r.args)), 'the runtime stage runs npm ci --omit=dev').toBe(true);
     expect(all(runtime, 'RUN').some((r) => /npm run build|\btsc\b/.test(r.args)), 'no compiler in the runtime stage').toBe(false);
+  });
+
+  it('runs on the Node LTS line CI tests on, and package.json engines asks for no older one', async () => {
+    const ci = await readFile(repoPath('.ci/run'), 'utf8');
+    const lts = /^NODE_LTS=(\d+)\.\d+\.\d+$/m.exec(ci)?.[1];
+    expect(lts, '.ci/run pins NODE_LTS').toBeDefined();
+    expect(finalStage().base.startsWith(`node:${lts}.`) || finalStage().base.startsWith(`node:${lts}-`)).toBe(true);
+    const engines = (JSON.parse(await readFile(repoPath('package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe(`>=${lts}`);
   });
 
   it('copies the compiled dist/ from the build stage, so bin/medistill.js runs it instead of falling back to tsx', async () => {

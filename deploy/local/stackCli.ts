@@ -19,7 +19,7 @@ const USAGE = `usage: stackCli.ts <fetch|up|down> [--dir <folder>] [--artifacts 
   fetch  resolve Kafka and the schema registry with Maven (cached under <folder>/artifacts)
   up     start both, detached, then the services annotate, index, generate, judge, export and ingest against
          them, ingest watching <folder>/inbox (seeded with the bundled sample at the first start);
-         metrics on fixed ports (ingest 9464, annotate 9465, generate 9466, judge 9467, export 9468, index 9469;
+         metrics on fixed ports (ingest 9464, annotate 9465, generate 9466, judge 9467, export 9468, index 9469, preferences 9470;
          --free-ports: any free ones) and <folder>/prometheus.yml to scrape them; the dataset appears
          in <folder>/export; write <folder>/state.json; print the addresses (--no-pipeline: broker
          and registry only)

@@ -19,7 +19,7 @@ export const MEDISTILL_BIN = join(REPO_ROOT, 'bin', 'medistill.js');
 export const SAMPLE_INPUT = join(REPO_ROOT, 'samples', 'pubmed');
 
 /** The stage services, in pipeline order: each is started once the one before it is ready. */
-export const PIPELINE_SERVICES = ['annotate', 'index', 'generate', 'judge', 'export', 'ingest'] as const;
+export const PIPELINE_SERVICES = ['annotate', 'index', 'generate', 'judge', 'preferences', 'export', 'ingest'] as const;
 
 /**
  * The metrics port of each service of `stack:up`, fixed so that a Prometheus (the shipped
@@ -33,6 +33,7 @@ export const STACK_METRICS_PORTS: Readonly<Record<(typeof PIPELINE_SERVICES)[num
   judge: 9467,
   export: 9468,
   index: 9469,
+  preferences: 9470,
 };
 
 /** The LLM options a caller's environment passes through to the services (rule-based when unset). */
@@ -198,7 +199,7 @@ export interface RunningPipeline {
 export const INBOX_DIR = 'inbox';
 
 /**
- * Starts annotate, index, generate, judge, export and ingest as detached services against the stack, one at
+ * Starts annotate, index, generate, judge, preferences, export and ingest as detached services against the stack, one at
  * a time (each once the one before answers /readyz: services started together race to create the
  * same topics). Ingest watches the stack's inbox folder, seeded with the sample at the first start,
  * and keeps running with its metrics; this waits until it has taken the files present at start.

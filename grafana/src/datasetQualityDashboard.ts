@@ -94,6 +94,44 @@ export function datasetQualityDashboard(): Dashboard {
       }),
       ...CRITERIA.map(scoreHeatmap),
 
+      // Pairs are made by one service (preferences, or run in process): summed over services, whichever is selected above.
+      row('Preference pairs (DPO)'),
+      stat({
+        title: 'Preference pairs (last hour)',
+        description: 'Pairs of two generators\' candidates for one target whose combined judge scores differ by at least the margin.',
+        unit: 'short',
+        queries: [{ expr: 'sum(increase(medistill_preference_pairs_total[1h]))' }],
+      }),
+      stat({
+        title: 'Judged records with at least one pair (last hour)',
+        unit: 'percentunit',
+        decimals: 1,
+        queries: [{ expr: 'sum(increase(medistill_preference_records_total{outcome="pairs"}[1h])) / sum(increase(medistill_preference_records_total[1h]))' }],
+      }),
+      timeseries({
+        title: 'Pairs per hour by verdicts (chosen / rejected)',
+        description: 'accept / reject: the judge already told the two apart; accept / accept: both usable, one better.',
+        unit: 'short',
+        queries: [{ expr: 'sum by (chosen, rejected) (increase(medistill_preference_pairs_total[1h]))', legend: '{{chosen}} / {{rejected}}' }],
+      }),
+      timeseries({
+        title: 'Targets without a pair per second, by reason',
+        unit: 'ops',
+        queries: [{ expr: `sum by (reason) (rate(medistill_preference_unpaired_targets_total[${RATE}]))`, legend: '{{reason}}' }],
+      }),
+      heatmap({
+        title: 'Preference margin (chosen minus rejected combined score)',
+        unit: 'short',
+        queries: [{ expr: `sum by (le) (increase(medistill_preference_margin_bucket[${RATE}]))`, legend: '{{le}}' }],
+      }),
+      timeseries({
+        title: 'Median preference margin',
+        unit: 'short',
+        min: 0,
+        max: 1,
+        queries: [{ expr: `histogram_quantile(0.5, sum by (le) (rate(medistill_preference_margin_bucket[${RATE}])))`, legend: 'median' }],
+      }),
+
       row('MeSH coverage and sources'),
       stat({
         title: 'Records with MeSH terms (last hour)',

@@ -20,6 +20,11 @@ import type { LlmConfig } from '../llm/llmConfig.ts';
 import { LlmConfigError } from '../errors/medistillErrors.ts';
 import { cacheLlmClient } from '../llm/cache/cachedLlmClient.ts';
 import type { OpenLlmCache } from '../llm/cache/openLlmCache.ts';
+import { createFindingsGenerator } from '../generate/findingsGenerator.ts';
+import { createGeneratorPair } from '../generate/generatorPair.ts';
+import { defaultGeneratorSpecs, parseGeneratorSpecs, type GeneratorSpec } from '../generate/generatorSpec.ts';
+import { GeneratorConfigError } from '../errors/medistillErrors.ts';
+import { parseLlmConfig } from '../llm/llmConfig.ts';
 import type { LlmCacheEventListener } from '../llm/cache/llmCacheEvents.ts';
 
 export const BACKEND_CHOICES = ['auto', 'rule-based', 'llm'] as const;
@@ -50,6 +55,8 @@ export function buildBackends(options: {
   hierarchyScorer: HierarchyScorer;
   thresholds: Thresholds;
   itemsPerRecord: number;
+  /** One or two generator configurations (`--generators`); default: two LLM prompts with an LLM, else the two rule-based strategies. */
+  generators?: string;
   /** Services: LLM events for metrics, and the rate-limit and concurrency gate every call goes through. */
   llm?: {
     onEvent?: LlmEventListener;
@@ -62,11 +69,21 @@ export function buildBackends(options: {
   cache?: { open: OpenLlmCache; onEvent?: LlmCacheEventListener } | null;
 }): Backends {
   const { choice, config, env, vocab, hierarchyScorer, thresholds, itemsPerRecord } = options;
-  if (!usesLlm(choice, config)) {
+  const useLlm = usesLlm(choice, config);
+  const specs = parseGeneratorSpecs(options.generators ?? config.generators ?? defaultGeneratorSpecs(useLlm));
+  const ruleBased = (spec: Extract<GeneratorSpec, { kind: 'rule-based' }>): Generator =>
+    spec.strategy === 'findings' ? createFindingsGenerator({ vocab, itemsPerRecord }) : createRuleBasedGenerator({ vocab, itemsPerRecord });
+  const combine = (generators: Generator[]): Generator => (generators.length === 2 ? createGeneratorPair(generators[0]!, generators[1]!) : generators[0]!);
+  if (!useLlm) {
+    if (specs.some((s) => s.kind === 'llm')) throw new GeneratorConfigError('an LLM generator needs an LLM: set MEDISTILL_LLM_BASE_URL, or name rule-based generators');
+    const generators = specs.map((s) => ruleBased(s as Extract<GeneratorSpec, { kind: 'rule-based' }>));
     return {
-      generator: createRuleBasedGenerator({ vocab, itemsPerRecord }),
+      generator: combine(generators),
       judge: createRuleBasedJudge({ hierarchyScorer, thresholds }),
-      settingsLines: ['no LLM configured: rule-based generator and judge (items are marked generator: rule-based)'],
+      settingsLines: [
+        'no LLM configured: rule-based generator and judge (items are marked generator: rule-based)',
+        `generators: ${generators.map((g) => g.name).join(', ')}`,
+      ],
       mode: 'rule-based',
       close: async () => undefined,
     };
@@ -76,6 +93,10 @@ export function buildBackends(options: {
   let generatorClient: LlmClient;
   let judgeClient: LlmClient;
   let close = async (): Promise<void> => undefined;
+  /** A client for another generator model or endpoint (`--generators llm:<model>@<url>`), built the way this mode builds its clients. */
+  let clientFor: (c: LlmConfig) => LlmClient = () => {
+    throw new GeneratorConfigError('with MEDISTILL_LLM_ENDPOINTS, the two LLM generators differ by prompt only (e.g. llm,llm#hierarchy): the endpoint list decides models and endpoints');
+  };
   if (settings.mode === 'batch') {
     // Batch mode: every call, repairs included, becomes a line of a Batch API file on the first
     // endpoint that serves the Batch API; no rate-limit gate (the provider queues batches itself).
@@ -98,6 +119,9 @@ export function buildBackends(options: {
     generatorClient = make(settings.generator);
     judgeClient = settings.judge.model === settings.generator.model ? generatorClient : make(settings.judge);
     close = () => queue.close();
+    const refuse = clientFor;
+    // The batch queue serves one endpoint: another model on it, yes; another endpoint, no.
+    clientFor = (c) => (c.baseUrl === settings.generator.baseUrl ? make(c) : refuse(c));
   } else if (settings.listed) {
     const pool = createEndpointPool(settings.endpoints, {
       defaults: { model: settings.generator.model, judgeModel: settings.judge.model, timeoutMs: settings.generator.timeoutMs, maxRetries: settings.generator.maxRetries },
@@ -114,28 +138,39 @@ export function buildBackends(options: {
     };
     generatorClient = build(settings.generator);
     judgeClient = settings.judge.model === settings.generator.model ? generatorClient : build(settings.judge);
+    clientFor = build;
   }
   // The response cache wraps the outermost client of every mode, so a hit skips the gate, the
   // endpoint routing and the batch queue alike.
   const cache = options.cache;
-  if (cache) {
-    const withCache = (client: LlmClient, c: LlmConfig): LlmClient =>
-      cacheLlmClient(client, {
-        store: cache.open.store,
-        backend: 'openai-chat',
-        params: { temperature: c.temperature, maxTokens: c.maxTokens, jsonMode: c.jsonMode },
-        mode: cache.open.mode,
-        ...(cache.open.ttlMs !== undefined ? { ttlMs: cache.open.ttlMs } : {}),
-        ...(cache.onEvent ? { onEvent: cache.onEvent } : {}),
-      });
-    const shared = judgeClient === generatorClient;
-    generatorClient = withCache(generatorClient, settings.generator);
-    judgeClient = shared ? generatorClient : withCache(judgeClient, settings.judge);
-  }
+  const withCache = (client: LlmClient, c: LlmConfig): LlmClient =>
+    cache
+      ? cacheLlmClient(client, {
+          store: cache.open.store,
+          backend: 'openai-chat',
+          params: { temperature: c.temperature, maxTokens: c.maxTokens, jsonMode: c.jsonMode },
+          mode: cache.open.mode,
+          ...(cache.open.ttlMs !== undefined ? { ttlMs: cache.open.ttlMs } : {}),
+          ...(cache.onEvent ? { onEvent: cache.onEvent } : {}),
+        })
+      : client;
+  const shared = judgeClient === generatorClient;
+  generatorClient = withCache(generatorClient, settings.generator);
+  judgeClient = shared ? generatorClient : withCache(judgeClient, settings.judge);
+  const settingsLines = describeLlmSettings(settings);
+  const generators = specs.map((spec): Generator => {
+    if (spec.kind === 'rule-based') return ruleBased(spec);
+    if (spec.model === null && spec.baseUrl === null) return createLlmGenerator({ client: generatorClient, itemsPerRecord, vocabulary: vocab, promptStyle: spec.prompt });
+    // Another model or endpoint: the configured settings with those changed (the key and limits are shared).
+    const own = parseLlmConfig({ ...settings.generator, model: spec.model ?? settings.generator.model, baseUrl: spec.baseUrl ?? settings.generator.baseUrl });
+    settingsLines.push(`other generator LLM: ${own.model} at ${own.baseUrl}`);
+    return createLlmGenerator({ client: withCache(clientFor(own), own), itemsPerRecord, vocabulary: vocab, promptStyle: spec.prompt });
+  });
+  settingsLines.push(`generators: ${generators.map((g) => `${g.name} (${g.promptVersion})`).join(', ')}`);
   return {
-    generator: createLlmGenerator({ client: generatorClient, itemsPerRecord, vocabulary: vocab }),
+    generator: combine(generators),
     judge: createLlmJudge({ client: judgeClient, hierarchyScorer, thresholds }),
-    settingsLines: describeLlmSettings(settings),
+    settingsLines,
     mode: settings.mode,
     close,
   };

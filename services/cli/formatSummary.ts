@@ -29,10 +29,15 @@ export interface RunSummary extends RunResult {
   duplicatesDropped: number;
   /** Items removed by revisions and deletions. */
   removed: number;
+  /** Preference pairs in the dataset (absent when the run made none). */
+  preferencePairs?: number;
 }
 
 /** The closing summary of a run: every input entry accounted for, then the items. */
-export function formatSummary(result: RunSummary, files: { outDir: string; failuresLogged: number; dataset: { accepted: string; rejected: string; card: string } }): string {
+export function formatSummary(
+  result: RunSummary,
+  files: { outDir: string; failuresLogged: number; dataset: { accepted: string; rejected: string; card: string; preferences?: string } },
+): string {
   const lines: string[] = [];
   const width = Math.max(...Object.values(OUTCOME_LABELS).map((l) => l.length));
   lines.push(`records: ${result.records} input entries, each accounted for below`);
@@ -56,6 +61,9 @@ export function formatSummary(result: RunSummary, files: { outDir: string; failu
       (result.removed > 0 ? `, ${result.removed} removed by revisions or deletions` : '') +
       `), card ${files.dataset.card}, rejected items ${files.dataset.rejected}`,
   );
+  if (result.preferencePairs !== undefined && files.dataset.preferences) {
+    lines.push(`preference pairs: ${result.preferencePairs} in ${files.dataset.preferences} (prompt, chosen, rejected for DPO)`);
+  }
   lines.push(`failures: ${files.failuresLogged} entries with their reasons in ${files.outDir}/failures.jsonl`);
   lines.push(`time: ${(result.elapsedMs / 1000).toFixed(1)} s`);
   return lines.join('\n');

@@ -14,7 +14,7 @@ import { evalCommand, EVAL_USAGE } from './evalCommand.ts';
 const USAGE = `medistill: distil MeSH-guided, judged biomedical question-answer datasets from PubMed
 
 commands, in one process:
-  run        the whole chain (ingest, annotate, generate, judge, export) on files
+  run        the whole chain (ingest, annotate, generate, judge, preferences, export) on files
   annotate   with --input: ingest and MeSH-annotate only, to JSONL
   cache      stats or prune of the LLM response cache
   index      with --input: bulk-index PubMed files into the literature index (--index <dir>)
@@ -27,7 +27,8 @@ commands that run one stage as a Kafka service (settings from MEDISTILL_* variab
   index      pubmed.annotated.v1 → the literature index in MEDISTILL_INDEX_DIR (without --input)
   generate   pubmed.annotated.v1 → qa.candidates.v1
   judge      qa.candidates.v1 → qa.judged.v1
-  export     qa.judged.v1 → the dataset folder (MEDISTILL_EXPORT_DIR), snapshots on a schedule;
+  preferences  qa.judged.v1 → qa.preferences.v1 (pairs of the two generators' candidates)
+  export     qa.judged.v1 and qa.preferences.v1 → the dataset folder (MEDISTILL_EXPORT_DIR), snapshots on a schedule;
              with --snapshot: publish a snapshot of a dataset folder now
   replay     re-consume a topic under a new consumer group
   consume    print a topic's messages decoded, as JSON lines
@@ -75,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'generate':
       case 'judge':
+      case 'preferences':
         return await stageServiceCommand(command, io.env);
       case 'ingest':
         return await runIngestService(io.env);

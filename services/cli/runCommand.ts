@@ -28,6 +28,9 @@ import { createExportStage } from '../stages/exportStage.ts';
 import { createIndexStage } from '../stages/indexStage.ts';
 import { withSideSink } from '../stages/withSideSink.ts';
 import { buildRetrieval, type RetrievalParts } from './buildRetrieval.ts';
+import { createPreferencesStage } from '../stages/preferencesStage.ts';
+import { createPreferencesExportStage } from '../stages/preferencesExportStage.ts';
+import { GENERATORS_SYNTAX } from '../generate/generatorSpec.ts';
 import { createProgressReporter } from './progressReporter.ts';
 import { formatSummary, type RunSummary } from './formatSummary.ts';
 import { UsageError } from '../errors/medistillErrors.ts';
@@ -49,8 +52,10 @@ export const RUN_USAGE = `usage: medistill run --input <file|folder|glob> [--inp
                      [--mesh-neighbours]
                      [--metrics-port N [--linger-ms N]]
                      [--no-cache | --cache-only] [--cache-dir <dir>] [--cache-ttl <duration>]
+                     [--generators G1,G2] [--preference-margin X]
 
-Runs the whole chain in one process: ingest, annotate, generate, judge, export.
+Runs the whole chain in one process: ingest, annotate, generate (two generators), judge, export,
+and the preference pairs of the two generators' candidates.
   --input              PubMed XML (.xml or .xml.gz): a file, a folder or a glob; repeatable
   --mesh               NLM MeSH descriptor XML (desc20XX.xml[.gz]); default: the bundled sample subset
   --out                output folder (default out/), a Hugging Face dataset folder: README.md (the card,
@@ -72,6 +77,10 @@ Runs the whole chain in one process: ingest, annotate, generate, judge, export.
   --retrieval-k        documents retrieved per question (default 5)
   --mesh-neighbours    records without NLM headings also get the MeSH of their nearest indexed papers
                        (source neighbours), as NLM's MTI does with related citations
+  --generators         one or two generators; two write a candidate each per target, and the judged
+                       pairs become preference data (default: two LLM prompts with an LLM, else
+                       rule-based:cloze,rule-based:findings); ${GENERATORS_SYNTAX.replace(/\n/g, '\n                       ')}
+  --preference-margin  least difference of combined judge scores for a preference pair (default 0.05)
   --metrics-port       serve Prometheus /metrics on this port while the run goes on (0: any free port)
   --linger-ms          keep serving metrics this long after the run, for a last scrape (default 0)
   --no-cache           neither read nor write the LLM response cache: every call goes to the model
@@ -105,6 +114,8 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
         concurrency: { type: 'string' },
         backend: { type: 'string', default: 'auto' },
         'items-per-record': { type: 'string' },
+        generators: { type: 'string' },
+        'preference-margin': { type: 'string' },
         threshold: { type: 'string', multiple: true },
         quiet: { type: 'boolean', default: false },
         'metrics-port': { type: 'string' },
@@ -136,6 +147,10 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
   if (llmMode !== undefined && llmMode !== 'online' && llmMode !== 'batch') throw new UsageError(`--llm-mode must be online or batch, got "${llmMode}"`);
   const itemsPerRecord = positiveInt('items-per-record', v['items-per-record'], 3);
   const thresholds = parseThresholds(v.threshold ?? []);
+  const margin = v['preference-margin'] === undefined ? undefined : Number(v['preference-margin']);
+  if (margin !== undefined && !(Number.isFinite(margin) && margin >= 0 && margin <= 1)) {
+    throw new UsageError(`--preference-margin must be a number from 0 to 1, got "${v['preference-margin']}"`);
+  }
   const metricsPort = v['metrics-port'] === undefined ? undefined : wholeNumber('metrics-port', v['metrics-port'], 65_535);
   const lingerMs = v['linger-ms'] === undefined ? 0 : wholeNumber('linger-ms', v['linger-ms'], MAX_LINGER_MS);
   if (v['no-cache'] && v['cache-only']) throw new UsageError('--no-cache and --cache-only exclude each other');
@@ -192,6 +207,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
       itemsPerRecord,
       llm: { onEvent: (e) => bus.emit(e), batchQueueName: 'medistill-run' },
       cache: cache ? { open: cache, onEvent: (e) => bus.emit(e) } : null,
+      generators: v.generators,
     });
     log(`input: ${files.length} file(s); mesh: ${vocab.version}; generator: ${backends.generator.name}; judge: ${backends.judge.name}`);
     for (const line of backends.settingsLines) log(`  ${line}`);
@@ -225,6 +241,8 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
       createGenerateStage({ generator: backends.generator }),
       createJudgeStage({ judge: backends.judge, grounder: retrieval?.grounder }),
       createExportStage({ target: store }),
+      createPreferencesStage({ margin: margin ?? config.preferenceMargin }),
+      createPreferencesExportStage({ target: store }),
     ];
     let run: RunResult;
     let exported: ExportCheckpoint;
@@ -255,7 +273,13 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
       log(`LLM response cache: ${cacheTally.hit} hits, ${cacheTally.miss} misses, ${cacheTally.corrupt} unusable entries, ${cacheTally.error} store errors`);
     }
 
-    const result: RunSummary = { ...run, exported: exported.accepted, duplicatesDropped: exported.duplicates, removed: exported.removed };
+    const result: RunSummary = {
+      ...run,
+      exported: exported.accepted,
+      duplicatesDropped: exported.duplicates,
+      removed: exported.removed,
+      preferencePairs: exported.preferences,
+    };
     await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify(result, null, 2)}\n`);
     io.stdout.write(`${formatSummary(result, { outDir, failuresLogged: failures.count, dataset: exported.files })}\n`);
     return result;

@@ -15,6 +15,8 @@ import { kafkaStageOf } from '../runtime/kafka/kafkaStageOf.ts';
 import { openExportStore, type ExportCheckpoint } from '../export/exportStore.ts';
 import { createExportStage } from '../stages/exportStage.ts';
 import { createSnapshotSchedule } from '../export/snapshotSchedule.ts';
+import { createPreferencesStage } from '../stages/preferencesStage.ts';
+import { createPreferencesExportStage } from '../stages/preferencesExportStage.ts';
 import { DEFAULT_THRESHOLDS } from '../judge/verdict.ts';
 import { createLlmRateLimiter } from '../llm/llmRateLimiter.ts';
 import { createAimdConcurrency } from '../llm/aimdConcurrency.ts';
@@ -34,7 +36,7 @@ import { createIndexStage } from '../stages/indexStage.ts';
 import { subscribeRetrievalMetrics } from '../metrics/retrievalMetrics.ts';
 import { bundledMeshPath } from './runCommand.ts';
 
-export const STAGE_SERVICES = ['annotate', 'index', 'generate', 'judge', 'export'] as const;
+export const STAGE_SERVICES = ['annotate', 'index', 'generate', 'judge', 'preferences', 'export'] as const;
 export type StageServiceName = (typeof STAGE_SERVICES)[number];
 
 async function loadVocab(ctx: StageContext) {
@@ -107,8 +109,8 @@ function inBatchMode(stage: KafkaStage, mode: string, ctx: StageContext): KafkaS
   return { ...stage, defaultMaxInFlight: ctx.config.llmBatchMaxRequests };
 }
 
-/** Builds the Kafka stage of a service from its configuration. */
-export async function buildStage(name: StageServiceName, ctx: StageContext): Promise<KafkaStage> {
+/** Builds the Kafka stage of a service from its configuration (export: one per topic it consumes). */
+export async function buildStage(name: StageServiceName, ctx: StageContext): Promise<KafkaStage | KafkaStage[]> {
   const { instrumentation } = ctx;
   if (name !== 'export' && name !== 'index') subscribeQualityMetrics(ctx.registry, name, instrumentation);
   if (name === 'index' || name === 'judge') subscribeRetrievalMetrics(ctx.registry, name, instrumentation);
@@ -141,6 +143,8 @@ export async function buildStage(name: StageServiceName, ctx: StageContext): Pro
       for (const line of retrieval.settingsLines) ctx.log(line);
       return inBatchMode(asKafka(createJudgeStage({ judge: backends.judge, grounder: retrieval.grounder })), backends.mode, ctx);
     }
+    case 'preferences':
+      return asKafka(createPreferencesStage({ margin: ctx.config.preferenceMargin }));
     case 'export': {
       const store = await openExportStore({ outDir: ctx.config.exportDir });
       const restored = await store.checkpoint();
@@ -152,10 +156,11 @@ export async function buildStage(name: StageServiceName, ctx: StageContext): Pro
         onError: (err) => ctx.log(`export: snapshot failed, trying again after the next checkpoint: ${err instanceof Error ? err.message : String(err)}`),
       });
       const onCheckpoint = (c: ExportCheckpoint): void => {
-        ctx.log(`export: ${c.papers} papers, ${c.accepted} accepted items in ${c.files.accepted} (${c.shardsWritten} of ${c.shards} shards written)`);
+        ctx.log(`export: ${c.papers} papers, ${c.accepted} accepted items in ${c.files.accepted}, ${c.preferences} preference pairs (${c.shardsWritten} of ${c.shards} shards written)`);
         snapshots.afterCheckpoint();
       };
-      return asKafka(createExportStage({ target: store, onCheckpoint }));
+      // Items and pairs go into one store: one runner per topic, both checkpointing it before they commit.
+      return [asKafka(createExportStage({ target: store, onCheckpoint })), asKafka(createPreferencesExportStage({ target: store }))];
     }
   }
 }

@@ -105,6 +105,12 @@ export const SERVICE_OPTIONS = {
   embeddingsBaseUrl: { env: 'MEDISTILL_EMBEDDINGS_BASE_URL', schema: z.url().optional(), description: 'OpenAI-compatible /v1/embeddings base URL; set: hybrid (BM25 + dense) retrieval' },
   embeddingsApiKey: { env: 'MEDISTILL_EMBEDDINGS_API_KEY', schema: z.string().min(1).optional(), description: 'Embeddings API key (default: the LLM API key)', secret: true },
   embeddingsModel: { env: 'MEDISTILL_EMBEDDINGS_MODEL', schema: z.string().min(1).default('text-embedding-3-small'), description: 'Embeddings model name' },
+  generators: {
+    env: 'MEDISTILL_GENERATORS',
+    schema: z.string().min(1).optional(),
+    description: 'One or two generators, e.g. "llm:gpt-4o-mini,llm#hierarchy" (default: two LLM prompts with an LLM, else rule-based:cloze,rule-based:findings)',
+  },
+  preferenceMargin: { env: 'MEDISTILL_PREFERENCE_MARGIN', schema: z.coerce.number().min(0).max(1).default(0.05), description: 'Least difference of combined scores for two candidates of a target to become a preference pair' },
   exportDir: { env: 'MEDISTILL_EXPORT_DIR', schema: z.string().min(1).default('out/export'), description: 'Folder of the exported dataset' },
   exportSnapshotIntervalMs: {
     env: 'MEDISTILL_EXPORT_SNAPSHOT_INTERVAL_MS',

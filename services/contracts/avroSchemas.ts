@@ -329,6 +329,73 @@ const recordJudgement = {
   ],
 };
 
+const recordPreferences = {
+  type: 'record',
+  name: 'RecordPreferences',
+  doc: 'The preference pairs of one judged PMID version (possibly none, with why each target gave none); the export keeps the newest set of each PMID.',
+  fields: [
+    { name: 'schemaVersion', type: 'int', default: 1 },
+    { name: 'pmid', type: str },
+    { name: 'pmidVersion', type: 'int' },
+    { name: 'outcome', type: { type: 'enum', name: 'PreferenceOutcome', symbols: ['pairs', 'no_pairs'], default: 'no_pairs' } },
+    { name: 'margin', type: 'double' },
+    { name: 'scoring', type: str },
+    {
+      name: 'pairs',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'PreferencePair',
+          fields: [
+            { name: 'id', type: str },
+            { name: 'targetUi', type: str },
+            { name: 'targetName', type: str },
+            { name: 'targetTreeNumbers', type: strings },
+            { name: 'prompt', type: str },
+            {
+              name: 'chosen',
+              type: {
+                type: 'record',
+                name: 'PreferenceSide',
+                fields: [
+                  { name: 'itemId', type: str },
+                  { name: 'type', type: str },
+                  { name: 'text', type: str },
+                  { name: 'generator', type: provenance },
+                  { name: 'scores', type: { type: 'map', values: criterionScore } },
+                  { name: 'combined', type: 'double' },
+                  { name: 'verdict', type: str },
+                  { name: 'rejectReasons', type: strings },
+                ],
+              },
+            },
+            { name: 'rejected', type: 'PreferenceSide' },
+            { name: 'margin', type: 'double' },
+            { name: 'reasons', type: strings },
+          ],
+        },
+      },
+    },
+    {
+      name: 'unpaired',
+      type: {
+        type: 'array',
+        items: {
+          type: 'record',
+          name: 'UnpairedTarget',
+          fields: [
+            { name: 'targetUi', type: str },
+            { name: 'reason', type: str },
+            { name: 'detail', type: str },
+          ],
+        },
+      },
+    },
+    { name: 'meshVersion', type: str },
+    { name: 'lineage', type: lineage },
+  ],
+};
 const deadLetter = {
   type: 'record',
   name: 'DeadLetter',
@@ -357,6 +424,7 @@ export const TOPICS = {
   annotated: 'pubmed.annotated.v1',
   candidates: 'qa.candidates.v1',
   judged: 'qa.judged.v1',
+  preferences: 'qa.preferences.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -370,5 +438,6 @@ export const AVRO_SCHEMAS: Readonly<Record<string, Record<string, unknown>>> = {
   [TOPICS.annotated]: withNamespace(annotatedRecord),
   [TOPICS.candidates]: withNamespace(recordCandidates),
   [TOPICS.judged]: withNamespace(recordJudgement),
+  [TOPICS.preferences]: withNamespace(recordPreferences),
   'dead-letter': withNamespace(deadLetter),
 };

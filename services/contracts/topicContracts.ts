@@ -4,6 +4,8 @@ import type { Lineage } from './lineage.ts';
 import { fromPubmedRecordValue, toPubmedRecordValue } from './pubmedRecordMapping.ts';
 import { fromRecordCandidatesValue, toRecordCandidatesValue } from './recordCandidatesMapping.ts';
 import { fromRecordJudgementValue, toRecordJudgementValue } from './recordJudgementMapping.ts';
+import { fromRecordPreferencesValue, toRecordPreferencesValue } from './recordPreferencesMapping.ts';
+import type { RecordPreferences } from '../model/preferencePair.ts';
 import type {
   AnnotatedRecordMessage,
   PubmedRecordMessage,
@@ -11,6 +13,7 @@ import type {
   RecordCandidatesMessage,
   RecordJudgement,
   RecordJudgementMessage,
+  RecordPreferencesMessage,
 } from './topicMessages.ts';
 import type { AnnotatedRecord } from '../model/annotatedRecord.ts';
 import type { PubmedArticle } from '../model/pubmedRecord.ts';
@@ -50,4 +53,10 @@ export const QA_JUDGED: TopicContract<RecordJudgement> = {
   topic: TOPICS.judged,
   toValue: (judgement, lineage) => toRecordJudgementValue(judgement, lineage),
   fromValue: (value) => ({ value: fromRecordJudgementValue(value as RecordJudgementMessage), lineage: (value as RecordJudgementMessage).lineage }),
+};
+
+export const QA_PREFERENCES: TopicContract<RecordPreferences> = {
+  topic: TOPICS.preferences,
+  toValue: (preferences, lineage) => toRecordPreferencesValue(preferences, lineage),
+  fromValue: (value) => ({ value: fromRecordPreferencesValue(value as RecordPreferencesMessage), lineage: (value as RecordPreferencesMessage).lineage }),
 };

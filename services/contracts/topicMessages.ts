@@ -123,6 +123,42 @@ export interface RecordJudgementMessage {
   lineage: Lineage;
 }
 
+/** One side of a preference pair on the wire. */
+export interface PreferenceSideValue {
+  itemId: string;
+  type: string;
+  text: string;
+  generator: ProvenanceValue;
+  scores: Record<string, { score: number; reason: string }>;
+  combined: number;
+  verdict: string;
+  rejectReasons: string[];
+}
+
+/** Value of qa.preferences.v1. */
+export interface RecordPreferencesMessage {
+  schemaVersion: number;
+  pmid: string;
+  pmidVersion: number;
+  outcome: 'pairs' | 'no_pairs';
+  margin: number;
+  scoring: string;
+  pairs: {
+    id: string;
+    targetUi: string;
+    targetName: string;
+    targetTreeNumbers: string[];
+    prompt: string;
+    chosen: PreferenceSideValue;
+    rejected: PreferenceSideValue;
+    margin: number;
+    reasons: string[];
+  }[];
+  unpaired: { targetUi: string; reason: string; detail: string }[];
+  meshVersion: string;
+  lineage: Lineage;
+}
+
 /** A message a stage could not process: where it came from, its raw bytes, and why. */
 export interface DeadLetter {
   originalTopic: string;

@@ -176,6 +176,20 @@ export class RuleBasedGeneratorConfigError extends ConfigError {
   }
 }
 
+/** A bad generator configuration (`--generators`, MEDISTILL_GENERATORS), raised at construction. */
+export class GeneratorConfigError extends ConfigError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
+/** A bad setting of the preference pairs (a margin outside 0..1), raised at construction. */
+export class PreferenceConfigError extends ConfigError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+  }
+}
+
 /** A bad setting of the rule-based judge, raised at construction. */
 export class RuleBasedJudgeConfigError extends ConfigError {
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -188,6 +202,13 @@ export class RuleBasedJudgeConfigError extends ConfigError {
 
 /** Data in one message or file that cannot be used; that item is dead-lettered or counted and the rest go on. */
 export class InvalidInputError extends MedistillError {
+  constructor(message: string, options: MedistillErrorOptions = {}) {
+    super(message, options);
+  }
+}
+
+/** A judgement that cannot be turned into preference pairs (items of another paper, scores that are not numbers in 0..1). */
+export class PreferenceInputError extends InvalidInputError {
   constructor(message: string, options: MedistillErrorOptions = {}) {
     super(message, options);
   }

@@ -11,7 +11,7 @@ export interface DatasetCardOptions {
   /** ISO time shown in the card; left out when absent so equal stats render equal cards. */
   generatedAt?: string;
   /** Where the rows are, as the card names them (default: `dataset.jsonl` and `rejected.jsonl`). */
-  files?: { accepted: string; rejected: string };
+  files?: { accepted: string; rejected: string; preferences?: string };
 }
 
 /**
@@ -71,10 +71,31 @@ export function renderDatasetCard(stats: DatasetStats, options: DatasetCardOptio
   out.push('| | accepted | all items |', '|---|---:|---:|');
   out.push(`| generated from cache | ${stats.cache.generated.accepted} | ${stats.cache.generated.total} |`);
   out.push(`| judged from cache | ${stats.cache.judged.accepted} | ${stats.cache.judged.total} |`, '');
+  out.push(...preferenceSection(stats, files.preferences ?? 'preferences.jsonl'));
 
   out.push('## Generators', '', ...provenanceTable(stats.generators), '');
   out.push('## Judges', '', ...provenanceTable(stats.judges), '');
   return out.join('\n');
+}
+
+function preferenceSection(stats: DatasetStats, file: string): string[] {
+  const p = stats.preferences;
+  const out = ['## Preference pairs (DPO)', ''];
+  out.push(
+    `Two generators write a candidate for each target; when the judge's combined scores of the two differ by at least the margin, they form a pair (the better chosen, the other rejected): \`${file}\`, columns \`prompt\`, \`chosen\`, \`rejected\` as TRL's DPOTrainer reads them, with scores, reasons and provenance under \`metadata\`.`,
+    '',
+  );
+  out.push(`Pairs: ${p.pairs}`, '');
+  out.push('| chosen / rejected verdicts | pairs | share |', '|---|---:|---:|');
+  for (const [v, n] of Object.entries(p.byVerdicts)) out.push(`| ${v} | ${n} | ${share(n, p.pairs)} |`);
+  if (p.pairs === 0) out.push('| - | 0 | - |');
+  out.push('', '| chosen generator | pairs won | share |', '|---|---:|---:|');
+  for (const [g, n] of Object.entries(p.wins)) out.push(`| ${cell(g)} | ${n} | ${share(n, p.pairs)} |`);
+  if (p.pairs === 0) out.push('| - | 0 | - |');
+  out.push('', 'Margin distribution (chosen minus rejected combined score; ten bins over 0..1):', '');
+  out.push('| | n | min | p25 | median | p75 | max | histogram | bin counts |', '|---|---:|---:|---:|---:|---:|---:|---|---|');
+  out.push(scoreRow('margin', p.margins), '');
+  return out;
 }
 
 function scoreRow(criterion: string, d: ScoreDistribution): string {

@@ -1,5 +1,6 @@
 import { CRITERIA, ITEM_TYPES, type Criterion, type ItemType } from '../model/qaItem.ts';
 import type { DatasetRow, ProvenanceRow, RejectedRow } from './datasetRow.ts';
+import type { PreferenceRow } from './preferenceRow.ts';
 import { createScoreAccumulator, type ScoreAccumulator, type ScoreBins, type ScoreDistribution } from './scoreDistribution.ts';
 
 /** Distinct generator or judge versions tracked; more would mean a bug upstream, so they are folded into one row. */
@@ -37,7 +38,29 @@ export interface DatasetStats {
   /** Items that came from the LLM response cache. */
   cache: CacheUsage;
   meshVersion: string | null;
+  preferences: PreferenceStats;
 }
+
+/** The preference pairs (DPO rows) of the dataset. */
+export interface PreferenceStats {
+  pairs: number;
+  /** Pairs by the verdicts of chosen and rejected, e.g. "accept/reject". */
+  byVerdicts: Record<string, number>;
+  /** Pairs won by each generator (name/version/prompt version of the chosen side). */
+  wins: Record<string, number>;
+  margins: ScoreDistribution;
+}
+
+/** Saved form of PreferenceStats. */
+export interface PreferenceParts {
+  pairs: number;
+  byVerdicts: Record<string, number>;
+  wins: Record<string, number>;
+  margins: ScoreBins;
+}
+
+/** Distinct generator identities counted in `wins`; more fold into "other". */
+const MAX_WINNERS = 50;
 
 /** The statistics of a part of the dataset, in a form that can be saved and merged exactly. */
 export interface StatsParts {
@@ -53,6 +76,8 @@ export interface StatsParts {
   judges: ProvenanceUsage[];
   /** Absent in statistics saved before the response cache existed. */
   cache?: CacheUsage;
+  /** Absent in statistics saved before pairs existed. */
+  preferences?: PreferenceParts;
 }
 
 /** Collects dataset statistics row by row, in bounded memory. */
@@ -60,6 +85,7 @@ export interface StatsAccumulator {
   addAccepted(row: DatasetRow): void;
   addRejected(row: RejectedRow): void;
   addRemoved(n: number): void;
+  addPreference(row: PreferenceRow): void;
   snapshot(): DatasetStats;
   /** The counts so far, for saving beside the part of the dataset they describe. */
   toParts(): StatsParts;
@@ -88,6 +114,10 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
     }
   };
   const copyCache = (): CacheUsage => ({ generated: { ...cache.generated }, judged: { ...cache.judged } });
+  let pairs = 0;
+  const byVerdicts = new Map<string, number>();
+  const wins = new Map<string, number>();
+  const margins = createScoreAccumulator();
 
   const use = (map: Map<string, ProvenanceUsage>, p: Omit<ProvenanceRow, 'cached'>, isAccepted: boolean, n = { accepted: isAccepted ? 1 : 0, total: 1 }) => {
     let key = JSON.stringify([p.backend, p.name, p.version, p.prompt_version, p.model]);
@@ -131,6 +161,16 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
     addRemoved(n) {
       removed += n;
     },
+    addPreference(row) {
+      pairs++;
+      const v = `${row.metadata.chosen.verdict}/${row.metadata.rejected.verdict}`;
+      byVerdicts.set(v, (byVerdicts.get(v) ?? 0) + 1);
+      const g = row.metadata.chosen.generator;
+      let winner = `${g.name}/${g.version}/${g.prompt_version}`;
+      if (!wins.has(winner) && wins.size >= MAX_WINNERS) winner = 'other';
+      wins.set(winner, (wins.get(winner) ?? 0) + 1);
+      margins.add(row.metadata.margin);
+    },
     toParts() {
       return {
         accepted,
@@ -144,6 +184,7 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
         generators: usageRows(generators),
         judges: usageRows(judges),
         cache: copyCache(),
+        preferences: { pairs, byVerdicts: Object.fromEntries(byVerdicts), wins: Object.fromEntries(wins), margins: margins.toBins() },
       };
     },
     addParts(parts) {
@@ -160,6 +201,12 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
       for (const k of ['generated', 'judged'] as const) {
         cache[k].accepted += parts.cache?.[k].accepted ?? 0;
         cache[k].total += parts.cache?.[k].total ?? 0;
+      }
+      if (parts.preferences) {
+        pairs += parts.preferences.pairs;
+        addCounts(byVerdicts, parts.preferences.byVerdicts);
+        addCounts(wins, parts.preferences.wins);
+        margins.addBins(parts.preferences.margins);
       }
     },
     snapshot() {
@@ -179,6 +226,7 @@ export function createStatsAccumulator(meshVersion: string | null): StatsAccumul
         judges: usage(judges),
         cache: copyCache(),
         meshVersion,
+        preferences: { pairs, byVerdicts: sortedEntries(byVerdicts), wins: sortedEntries(wins), margins: margins.summary() },
       };
     },
   };

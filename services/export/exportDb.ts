@@ -1,6 +1,7 @@
 import { ClassicLevel } from 'classic-level';
 import { ExportIoError } from '../errors/medistillErrors.ts';
 import type { PaperEntry } from './paperEntry.ts';
+import type { RecordPreferences } from '../model/preferencePair.ts';
 
 /** The export's table store: LevelDB, string keys (see exportKeys.ts), JSON values. */
 export type ExportDb = ClassicLevel<string, unknown>;
@@ -10,6 +11,14 @@ export type ExportDbOp = { type: 'put'; key: string; value: unknown } | { type: 
 /** A paper as stored: its newest judgement and its arrival sequence, which orders its questions. */
 export interface StoredPaper extends PaperEntry {
   seq: number;
+}
+
+/** The newest preference pairs of a paper, as stored. */
+export interface StoredPreferences {
+  pmid: string;
+  pmidVersion: number;
+  producedAt: number;
+  preferences: RecordPreferences;
 }
 
 /** An accepted item asking a question; the first holder in key order keeps the question in the dataset. */

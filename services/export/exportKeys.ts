@@ -10,6 +10,7 @@ import { pmidKey } from './pmidKey.ts';
  *   first in key order holds the question, the others are its duplicates
  * - `o!<question key>`: the current holder of a question, kept so a shard resolves its duplicates in
  *   one multi-get
+ * - `r!<pmid key>`: the newest preference pairs of a paper (StoredPreferences)
  * - `d!<pmid key>`: a paper whose rows changed since the last checkpoint
  * - `m!counters`: sequence and removal counters
  */
@@ -17,6 +18,7 @@ export const KEYS = {
   paper: (pmid: string) => `p!${pmidKey(pmid)}`,
   paperAt: (key: string) => `p!${key}`,
   tombstone: (pmid: string) => `t!${pmidKey(pmid)}`,
+  preferences: (pmid: string) => `r!${pmidKey(pmid)}`,
   holder: (question: string, position: string) => `q!${question}!${position}`,
   holdersOf: (question: string) => ({ gt: `q!${question}!`, lt: `q!${question}"` }),
   owner: (question: string) => `o!${question}`,

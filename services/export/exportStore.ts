@@ -9,7 +9,7 @@ import { renderDatasetCard } from './datasetCard.ts';
 import { renderCardFrontMatter, type CardConfig } from './cardFrontMatter.ts';
 import { SHARD_KINDS } from './shardKinds.ts';
 import { createStatsAccumulator, type DatasetStats, type StatsParts } from './datasetStats.ts';
-import { openExportDb, type ExportCounters, type ExportDb, type ExportDbOp, type StoredPaper } from './exportDb.ts';
+import { openExportDb, type ExportCounters, type ExportDb, type ExportDbOp, type StoredPaper, type StoredPreferences } from './exportDb.ts';
 import { KEYS } from './exportKeys.ts';
 import {
   ACCEPTED_GLOB,
@@ -17,6 +17,7 @@ import {
   kindGlob,
   MANIFEST_FILE,
   MANIFEST_FORMAT,
+
   readManifest,
   REJECTED_GLOB,
   shardFilePaths,
@@ -26,11 +27,11 @@ import {
   type ExportManifest,
   type ShardEntry,
 } from './exportManifest.ts';
-import { isNewerJudgement, type PaperEntry } from './paperEntry.ts';
+import { isNewerJudgement, type PaperEntry, type PreferencesEntry } from './paperEntry.ts';
 import { planQuestionChanges, questionsOf } from './questionIndex.ts';
 import { renderShard } from './renderShard.ts';
 
-export type { PaperEntry } from './paperEntry.ts';
+export type { PaperEntry, PreferencesEntry } from './paperEntry.ts';
 
 /** The dataset card: YAML front matter for Hugging Face `datasets` and the Hub, then the statistics. */
 export const CARD_FILE = 'README.md';
@@ -76,6 +77,8 @@ export interface ExportCheckpoint {
   duplicates: number;
   /** Items removed by revisions and deletions since the export began. */
   removed: number;
+  /** Preference pairs (DPO rows) in the dataset. */
+  preferences: number;
   shards: number;
   /** Shards this checkpoint wrote (0 when nothing changed). */
   shardsWritten: number;
@@ -83,8 +86,8 @@ export interface ExportCheckpoint {
   rowsWritten: number;
   /** The card's statistics. */
   stats: DatasetStats;
-  /** Absolute paths; `accepted` and `rejected` are globs over the JSONL shard files, `parquet` over the Parquet ones of every kind. */
-  files: { outDir: string; card: string; manifest: string; accepted: string; rejected: string; parquet: string };
+  /** Absolute paths; `accepted`, `rejected` and `preferences` are globs over the JSONL shard files, `parquet` over the Parquet ones of every kind. */
+  files: { outDir: string; card: string; manifest: string; accepted: string; rejected: string; preferences: string; parquet: string };
 }
 
 /** The judged items of every paper, kept on disk and published as a sharded dataset folder. */
@@ -95,7 +98,13 @@ export interface ExportStore {
    * Returns false when the entry was ignored.
    */
   apply(entry: PaperEntry): Promise<boolean>;
-  /** Tombstone: the paper's items leave the dataset for good. */
+  /**
+   * Applies a paper's preference pairs: the newest set replaces the paper's older one whole (same
+   * rule as judgements). Only pairs whose two items are in the paper's current judgement, of the
+   * same PMID version, are written to the dataset. Returns false when the entry was ignored.
+   */
+  applyPreferences(entry: PreferencesEntry): Promise<boolean>;
+  /** Tombstone: the paper's items and pairs leave the dataset for good. */
   delete(pmid: string): Promise<void>;
   /** True when something was applied or deleted since the last checkpoint. */
   readonly dirty: boolean;
@@ -172,11 +181,21 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
     return true;
   };
 
+  const applyPreferencesNow = async (entry: PreferencesEntry): Promise<boolean> => {
+    if ((await db.get(KEYS.tombstone(entry.pmid))) !== undefined) return false;
+    const old = (await db.get(KEYS.preferences(entry.pmid))) as StoredPreferences | undefined;
+    if (old && !isNewerJudgement(entry, old)) return false;
+    const stored: StoredPreferences = { pmid: entry.pmid, pmidVersion: entry.pmidVersion, producedAt: entry.producedAt, preferences: entry.preferences };
+    await commit([{ type: 'put', key: KEYS.preferences(entry.pmid), value: stored }], new Set([entry.pmid]), counters);
+    return true;
+  };
+
   const deleteNow = async (pmid: string): Promise<void> => {
     if ((await db.get(KEYS.tombstone(pmid))) !== undefined) return;
     const old = (await db.get(KEYS.paper(pmid))) as StoredPaper | undefined;
     const { ops, touched } = await planQuestionChanges(db, questionsOf(old, old?.seq ?? 0), new Map());
     ops.push({ type: 'put', key: KEYS.tombstone(pmid), value: 1 });
+    ops.push({ type: 'del', key: KEYS.preferences(pmid) });
     if (old) {
       ops.push({ type: 'del', key: KEYS.paper(pmid) });
       touched.add(pmid);
@@ -215,6 +234,7 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
       rejected: snapshot.rejected,
       duplicates: snapshot.duplicates,
       removed: snapshot.removed,
+      preferences: snapshot.preferences.pairs,
       shards: m.shards.length,
       shardsWritten,
       rowsWritten,
@@ -226,6 +246,7 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
         accepted: join(outDir, ACCEPTED_GLOB),
         rejected: join(outDir, REJECTED_GLOB),
         parquet: join(outDir, DATA_DIR, '*.parquet'),
+        preferences: join(outDir, kindGlob('preferences', 'jsonl')),
       },
     };
   };
@@ -240,7 +261,7 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
     }
     configs.push(...(options.extraConfigs?.() ?? []));
     const front = renderCardFrontMatter(configs, { prettyName: options.title ?? 'medistill dataset', size: summary.accepted });
-    const body = renderDatasetCard(summary.stats, { title: options.title, generatedAt: m.generatedAt, files: { accepted: kindGlob('accepted', 'parquet'), rejected: kindGlob('rejected', 'parquet') } });
+    const body = renderDatasetCard(summary.stats, { title: options.title, generatedAt: m.generatedAt, files: { accepted: kindGlob('accepted', 'parquet'), rejected: kindGlob('rejected', 'parquet'), preferences: kindGlob('preferences', 'parquet') } });
     // The card keeps the dataset's evaluation reports (eval/*.json, written by `medistill eval`).
     await writeFileAtomic(join(outDir, CARD_FILE), withEvalSection(`${front}\n${body}`, renderEvalSection(await readEvalReports(outDir))));
   };
@@ -293,7 +314,7 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
       for (const r of rendered) {
         shards.push(r.entry);
         nextParts.set(r.entry.file, r.parts);
-        rowsWritten += r.entry.accepted + r.entry.rejected;
+        rowsWritten += r.entry.accepted + r.entry.rejected + (r.entry.rows.preferences ?? 0);
       }
       shardsWritten += rendered.length;
     }
@@ -319,6 +340,7 @@ export async function openExportStore(options: ExportStoreOptions): Promise<Expo
 
   return {
     apply: (entry) => serial(() => applyNow(entry)),
+    applyPreferences: (entry) => serial(() => applyPreferencesNow(entry)),
     delete: (pmid) => serial(() => deleteNow(pmid)),
     get dirty() {
       return dirty;
@@ -363,8 +385,8 @@ async function removeUnlisted(outDir: string, shards: readonly ShardEntry[]): Pr
   await removeFiles(outDir, stale);
 }
 
-async function removeFiles(outDir: string, files: readonly (string | null)[]): Promise<void> {
-  for (const f of files) if (f !== null) await rm(join(outDir, f), { force: true });
+async function removeFiles(outDir: string, files: readonly (string | null | undefined)[]): Promise<void> {
+  for (const f of files) if (f !== null && f !== undefined) await rm(join(outDir, f), { force: true });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetRow, RejectedRow } from './datasetRow.ts';
+import type { PreferenceRow } from './preferenceRow.ts';
 import { readManifest } from './exportManifest.ts';
 
 /** Attempts when a checkpoint replaces a shard file between reading the manifest and the file. */
@@ -14,16 +15,17 @@ const ATTEMPTS = 5;
  */
 export async function readExportRows(outDir: string, which: 'accepted'): Promise<DatasetRow[]>;
 export async function readExportRows(outDir: string, which: 'rejected'): Promise<RejectedRow[]>;
-export async function readExportRows(outDir: string, which: 'accepted' | 'rejected'): Promise<DatasetRow[]> {
+export async function readExportRows(outDir: string, which: 'preferences'): Promise<PreferenceRow[]>;
+export async function readExportRows(outDir: string, which: 'accepted' | 'rejected' | 'preferences'): Promise<unknown[]> {
   for (let attempt = 1; ; attempt++) {
     const manifest = await readManifest(outDir);
     if (!manifest) return [];
     try {
-      const rows: DatasetRow[] = [];
+      const rows: unknown[] = [];
       for (const shard of manifest.shards) {
         const file = shard.files[which];
         if (!file) continue;
-        for (const line of (await readFile(join(outDir, file), 'utf8')).split('\n')) if (line) rows.push(JSON.parse(line) as DatasetRow);
+        for (const line of (await readFile(join(outDir, file), 'utf8')).split('\n')) if (line) rows.push(JSON.parse(line) as unknown);
       }
       return rows;
     } catch (err) {

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { toDatasetRow, toRejectedRow } from './datasetRow.ts';
 import { createStatsAccumulator, type StatsAccumulator, type StatsParts } from './datasetStats.ts';
 import { openAtomicFile, writeFileAtomic, type AtomicFile } from './atomicFile.ts';
-import type { ExportDb, QuestionHolder, StoredPaper } from './exportDb.ts';
+import type { ExportDb, QuestionHolder, StoredPaper, StoredPreferences } from './exportDb.ts';
+import { toPreferenceRow } from './preferenceRow.ts';
 import { itemPosition, KEYS } from './exportKeys.ts';
 import { parquetKey, shardFiles, type ShardEntry } from './exportManifest.ts';
 import { encodeJsonRow } from './datasetFeatures.ts';
@@ -46,14 +47,15 @@ export async function renderShard(options: RenderShardOptions): Promise<Rendered
     const flush = async () => {
       const questions = batch.flatMap((p) => p.items.filter((i) => i.verdict === 'accept').map((i) => questionKey(i.candidate.question)));
       const holders = (await options.db.getMany(questions.map((q) => KEYS.owner(q)))) as (QuestionHolder | undefined)[];
+      const preferences = (await options.db.getMany(batch.map((p) => KEYS.preferences(p.pmid)))) as (StoredPreferences | undefined)[];
       let next = 0;
-      for (const paper of batch) {
+      for (const [i, paper] of batch.entries()) {
         if (!piece || piece.rows >= options.maxRows) {
           if (piece) out.push(await piece.close());
           piece = await openPiece(options, piece ? pmidKey(paper.pmid) : options.lo);
           open.push(piece);
         }
-        await piece.addPaper(paper, () => holders[next++]);
+        await piece.addPaper(paper, () => holders[next++], preferences[i]);
       }
       batch = [];
     };
@@ -72,7 +74,7 @@ export async function renderShard(options: RenderShardOptions): Promise<Rendered
 
 interface Piece {
   readonly rows: number;
-  addPaper(paper: StoredPaper, holderOfNextAccepted: () => QuestionHolder | undefined): Promise<void>;
+  addPaper(paper: StoredPaper, holderOfNextAccepted: () => QuestionHolder | undefined, preferences: StoredPreferences | undefined): Promise<void>;
   close(): Promise<RenderedShard>;
   discard(): Promise<void>;
 }
@@ -115,8 +117,19 @@ async function openPiece(options: RenderShardOptions, lo: string): Promise<Piece
     get rows() {
       return rows;
     },
-    async addPaper(paper, holderOfNextAccepted) {
+    async addPaper(paper, holderOfNextAccepted, preferences) {
       papers++;
+      // Only pairs of the paper's current judgement: both items still there, same PMID version.
+      if (preferences && preferences.pmidVersion === paper.pmidVersion) {
+        const ids = new Set(paper.items.map((i) => i.candidate.id));
+        for (const pair of preferences.preferences.pairs) {
+          if (!ids.has(pair.chosen.itemId) || !ids.has(pair.rejected.itemId)) continue;
+          rows++;
+          const row = toPreferenceRow(pair, preferences.preferences.scoring);
+          stats.addPreference(row);
+          await add('preferences', row);
+        }
+      }
       for (const [index, item] of paper.items.entries()) {
         rows++;
         if (item.verdict !== 'accept') {

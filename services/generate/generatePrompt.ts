@@ -5,6 +5,21 @@ import type { ItemType } from '../model/qaItem.ts';
 /** Bump whenever the wording or the answer format changes: it is part of every item's provenance and id. */
 export const GENERATE_PROMPT_VERSION = 'generate-v1';
 
+/**
+ * The prompts a generator can be configured with. `standard` asks for items about each target as
+ * the abstract discusses it; `hierarchy` also asks that each question lead back to the target's
+ * place in MeSH (its broader terms and category), the alignment the judge scores. Two generators
+ * on one model differ by prompt.
+ */
+export const PROMPT_STYLES = ['standard', 'hierarchy'] as const;
+export type PromptStyle = (typeof PROMPT_STYLES)[number];
+
+/** The prompt version of each style (part of provenance and item ids). */
+export const PROMPT_VERSIONS: Readonly<Record<PromptStyle, string>> = { standard: GENERATE_PROMPT_VERSION, hierarchy: 'generate-hierarchy-v1' };
+
+const HIERARCHY_RULE =
+  '- make each question specific to its target\'s place in the MeSH hierarchy: name the concept precisely enough that a search with the question alone finds literature filed under that descriptor or its broader terms, not under a neighbouring branch;';
+
 /** One item the model is asked to write: a type and the descriptor it must be about. */
 export interface GenerateSlot {
   slot: number;
@@ -88,7 +103,7 @@ const SYSTEM = [
 ].join('\n');
 
 /** Builds the chat messages asking for one item per slot of one record. */
-export function buildGenerateMessages(input: GeneratePromptInput): LlmMessage[] {
+export function buildGenerateMessages(input: GeneratePromptInput, style: PromptStyle = 'standard'): LlmMessage[] {
   const types = [...new Set(input.slots.map((s) => s.type))];
   const slots = input.slots.map((s) => {
     const t = s.target;
@@ -102,6 +117,7 @@ export function buildGenerateMessages(input: GeneratePromptInput): LlmMessage[] 
     '- one item per slot, in slot order, with the slot\'s type and targetUi;',
     '- the question must make sense without the abstract at hand, but its answer must come from the abstract;',
   ];
+  if (style === 'hierarchy') rules.push(HIERARCHY_RULE);
   if (types.includes('yes_no_maybe')) {
     rules.push('- yes_no_maybe: a question the abstract\'s findings answer (PubMedQA style); "maybe" only when the results are mixed or inconclusive;');
   }

@@ -7,15 +7,16 @@ import { qaId } from '../model/qaId.ts';
 import { ITEM_TYPES, type ItemType, type MeshTarget, type Provenance, type QaCandidate } from '../model/qaItem.ts';
 import {
   buildGenerateMessages,
-  GENERATE_PROMPT_VERSION,
+  PROMPT_VERSIONS,
+  type PromptStyle,
   generateAnswerSchema,
   generatedItemSchema,
   type GeneratedItem,
   type GenerateSlot,
 } from './generatePrompt.ts';
-import type { GenerateResult, Generator } from './generator.ts';
+import type { GenerateRequest, GenerateResult, Generator } from './generator.ts';
 import { branchesOf } from './meshBranches.ts';
-import { selectTargets as defaultSelectTargets } from './selectTargets.ts';
+import { requestedTargets, selectTargets as defaultSelectTargets } from './selectTargets.ts';
 
 /** Code version of the LLM generator: bump when the way items are built from answers changes. */
 export const LLM_GENERATOR_VERSION = '1.0.0';
@@ -37,6 +38,8 @@ export interface LlmGeneratorOptions {
   maxAbstractChars?: number;
   /** Most ancestor names given per target (default 4). */
   maxAncestorNames?: number;
+  /** Which prompt to write items with (default `standard`); the style's prompt version is in every item's provenance. */
+  promptStyle?: PromptStyle;
   /** Clock for createdAt. */
   now?: () => Date;
 }
@@ -71,24 +74,28 @@ export function createLlmGenerator(options: LlmGeneratorOptions): Generator {
   const selectTargets = options.selectTargets ?? defaultSelectTargets;
   const now = options.now ?? (() => new Date());
   const name = `llm:${model}`;
+  const promptStyle = options.promptStyle ?? 'standard';
+  const promptVersion = PROMPT_VERSIONS[promptStyle];
+  if (promptVersion === undefined) throw new LlmConfigError(`promptStyle must be one of ${Object.keys(PROMPT_VERSIONS).join(', ')}, got "${promptStyle}"`);
   // The id changes with the prompt version so that regenerating with a new prompt yields new items.
-  const idVersion = `${name}/${LLM_GENERATOR_VERSION}/${GENERATE_PROMPT_VERSION}`;
+  const idVersion = `${name}/${LLM_GENERATOR_VERSION}/${promptVersion}`;
 
-  async function generate(record: AnnotatedRecord, signal?: AbortSignal): Promise<GenerateResult> {
+  async function generate(record: AnnotatedRecord, signal?: AbortSignal, request?: GenerateRequest): Promise<GenerateResult> {
     const article = record.record;
     const context = abstractText(article);
     if (context.trim() === '') return { items: [], failures: [{ reason: 'no_abstract', message: `PMID ${article.pmid} has no abstract` }] };
-    const targets = selectTargets(record, itemsPerRecord);
+    // Asked for given targets, it writes one item for each of them.
+    const targets = request?.targets ? requestedTargets(record, request.targets).slice(0, itemsPerRecord) : selectTargets(record, itemsPerRecord);
     if (targets.length === 0) {
       return { items: [], failures: [{ reason: 'no_targets', message: `PMID ${article.pmid} has no usable MeSH target` }] };
     }
-    const slots = planSlots(record, targets, types, itemsPerRecord, options.vocabulary, maxAncestorNames);
+    const slots = planSlots(record, targets, types, request?.targets ? targets.length : itemsPerRecord, options.vocabulary, maxAncestorNames);
     const messages = buildGenerateMessages({
       pmid: article.pmid,
       title: article.title,
       abstract: context.length > maxAbstractChars ? `${context.slice(0, maxAbstractChars)} [...]` : context,
       slots,
-    });
+    }, promptStyle);
 
     let answer: { items: unknown[] };
     let reportedModel: string;
@@ -96,7 +103,7 @@ export function createLlmGenerator(options: LlmGeneratorOptions): Generator {
     try {
       const result = await options.client.chatJson(messages, generateAnswerSchema, {
         purpose: 'generate',
-        promptVersion: GENERATE_PROMPT_VERSION,
+        promptVersion,
         ...(signal ? { signal } : {}),
       });
       answer = result.value;
@@ -113,7 +120,7 @@ export function createLlmGenerator(options: LlmGeneratorOptions): Generator {
       backend: 'llm',
       name,
       version: LLM_GENERATOR_VERSION,
-      promptVersion: GENERATE_PROMPT_VERSION,
+      promptVersion,
       model: reportedModel,
       ...(cached ? { cached: true } : {}),
     };
@@ -180,7 +187,7 @@ export function createLlmGenerator(options: LlmGeneratorOptions): Generator {
     return { items, failures };
   }
 
-  return { name, version: LLM_GENERATOR_VERSION, promptVersion: GENERATE_PROMPT_VERSION, generate };
+  return { name, version: LLM_GENERATOR_VERSION, promptVersion, generate };
 }
 
 /** Slot i gets target i mod targets and type i mod types, so targets and types both spread evenly. */

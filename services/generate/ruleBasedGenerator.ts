@@ -3,13 +3,13 @@ import { abstractText, type PubmedArticle } from '../model/pubmedRecord.ts';
 import { qaId } from '../model/qaId.ts';
 import type { ItemType, MeshTarget, OptionLabel, Provenance, QaCandidate, QaOption } from '../model/qaItem.ts';
 import type { MeshVocabulary } from '../mesh/meshVocabulary.ts';
-import type { GenerateResult, Generator } from './generator.ts';
+import type { GenerateRequest, GenerateResult, Generator } from './generator.ts';
 import { BLANK, clozeQuestion } from './clozeQuestion.ts';
 import { createYesNoLabeller, type YesNoLabeller } from '../eval/yesNoLabeller.ts';
 import { branchesOf, primaryBranch } from './meshBranches.ts';
 import { pickDistractors } from './pickDistractors.ts';
 import { RuleBasedGeneratorConfigError } from '../errors/medistillErrors.ts';
-import { selectTargets } from './selectTargets.ts';
+import { requestedTargets, selectTargets } from './selectTargets.ts';
 import { splitSentences } from './splitSentences.ts';
 import { stableHash } from './stableHash.ts';
 import { findForm, surfaceFormsOf, type FormMatch } from './surfaceForms.ts';
@@ -61,12 +61,14 @@ export function createRuleBasedGenerator(options: RuleBasedGeneratorOptions): Ge
     name: 'rule-based',
     version,
     promptVersion: 'none',
-    async generate(record: AnnotatedRecord, signal?: AbortSignal): Promise<GenerateResult> {
+    async generate(record: AnnotatedRecord, signal?: AbortSignal, request?: GenerateRequest): Promise<GenerateResult> {
       signal?.throwIfAborted();
       const article = record.record;
       const sections = article.abstract.filter((s) => s.text.trim().length > 0);
       if (sections.length === 0) return { items: [], failures: [] };
-      const targets = selectTargets(record, Math.max(8, itemsPerRecord * 3));
+      // Asked for given targets, it writes at most one item for each of them.
+      const requested = request?.targets !== undefined;
+      const targets = requested ? requestedTargets(record, request.targets!) : selectTargets(record, Math.max(8, itemsPerRecord * 3));
       if (targets.length === 0) return { items: [], failures: [] };
 
       const base = {
@@ -96,6 +98,7 @@ export function createRuleBasedGenerator(options: RuleBasedGeneratorOptions): Ge
       const counts = { open: 0, multiple_choice: 0 };
       for (const target of targets) {
         if (items.length >= itemsPerRecord) break;
+        if (requested && ynm?.target === target) continue;
         const cloze = findCloze(sentences, formsOf(target), used);
         if (!cloze) continue;
         const branch = primaryBranch(target.treeNumbers);

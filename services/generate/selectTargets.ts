@@ -96,3 +96,22 @@ function compareTerms(a: MeshTerm, b: MeshTerm): number {
     a.descriptorUi.localeCompare(b.descriptorUi)
   );
 }
+
+/**
+ * The record's terms for the given descriptor UIs, in the order given (the strongest entry of a
+ * descriptor attached twice); UIs the record does not carry are left out.
+ * @example requestedTargets(record, ['D003924', 'D008687'])
+ */
+export function requestedTargets(record: AnnotatedRecord, uis: readonly string[]): MeshTerm[] {
+  const best = new Map<string, MeshTerm>();
+  for (const term of record.mesh) {
+    const other = best.get(term.descriptorUi);
+    if (!other || compareTerms(term, other) < 0) best.set(term.descriptorUi, term);
+  }
+  const out: MeshTerm[] = [];
+  for (const ui of new Set(uis)) {
+    const term = best.get(ui);
+    if (term) out.push(term);
+  }
+  return out;
+}

@@ -3,6 +3,7 @@ import type { LlmEvent } from '../llm/llmEvents.ts';
 import type { LlmCacheEvent } from '../llm/cache/llmCacheEvents.ts';
 import type { AnnotatedRecord } from '../model/annotatedRecord.ts';
 import type { JudgedItem, QaCandidate } from '../model/qaItem.ts';
+import type { RecordPreferences } from '../model/preferencePair.ts';
 
 /**
  * The catalogue of instrumentation events. Runtimes and stages emit them; metrics subscribe. Every
@@ -28,7 +29,8 @@ export type HopEvent =
 export type QualityEvent =
   | { type: 'quality.annotated'; stage: string; record: AnnotatedRecord }
   | { type: 'quality.candidates'; stage: string; items: readonly QaCandidate[] }
-  | { type: 'quality.judged'; stage: string; items: readonly JudgedItem[] };
+  | { type: 'quality.judged'; stage: string; items: readonly JudgedItem[] }
+  | { type: 'quality.preferences'; stage: string; preferences: RecordPreferences };
 
 /**
  * The literature index: a write (indexed, replaced, unchanged, stale, deleted, absent, no_abstract,

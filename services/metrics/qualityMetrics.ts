@@ -2,13 +2,17 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Instrumentation } from '../instrumentation/instrumentation.ts';
 import type { AnnotatedRecord, MeshSource } from '../model/annotatedRecord.ts';
 import { CRITERIA, ITEM_TYPES, type JudgedItem, type QaCandidate, type RejectReason } from '../model/qaItem.ts';
+import { UNPAIRED_REASONS, type RecordPreferences } from '../model/preferencePair.ts';
 
 /** The quality metrics of a stage: feed it what it annotated, generated or judged. */
 export interface QualityMetrics {
   annotated(record: AnnotatedRecord): void;
   candidates(items: readonly QaCandidate[]): void;
   judged(items: readonly JudgedItem[]): void;
+  preferences(preferences: RecordPreferences): void;
 }
+
+const MARGIN_BUCKETS = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1];
 
 const MESH_SOURCES: readonly MeshSource[] = ['nlm', 'dictionary', 'llm', 'neighbours'];
 const REJECT_REASONS: readonly RejectReason[] = [...CRITERIA.map((c) => `low_${c}` as const), 'voc_failed', 'judge_error', 'duplicate'];
@@ -41,6 +45,14 @@ export function createQualityMetrics(registry: Registry, service: string): Quali
   const verdicts = new Counter({ name: 'medistill_judge_verdicts_total', help: 'Judged items by item type and verdict (outcome accept or reject)', labelNames: ['service', 'type', 'outcome'], registers });
   const verdictsByBranch = new Counter({ name: 'medistill_judge_verdicts_by_branch_total', help: 'Judged items by the top-level MeSH branch of their target and verdict (an item counts once in each branch)', labelNames: ['service', 'branch', 'outcome'], registers });
   const rejectReasons = new Counter({ name: 'medistill_judge_reject_reasons_total', help: 'Reasons given for rejected items (an item may have several)', labelNames: ['service', 'reason'], registers });
+
+  const pairRecords = new Counter({ name: 'medistill_preference_records_total', help: 'Judged records turned into preference data, outcome pairs (at least one pair) or no_pairs', labelNames: ['service', 'outcome'], registers });
+  const pairs = new Counter({ name: 'medistill_preference_pairs_total', help: 'Preference pairs made, by the verdicts of the chosen and the rejected item (accept or reject)', labelNames: ['service', 'chosen', 'rejected'], registers });
+  const unpaired = new Counter({ name: 'medistill_preference_unpaired_targets_total', help: 'Targets that gave no pair, by reason (one_generator, below_margin, judge_error)', labelNames: ['service', 'reason'], registers });
+  const margins = new Histogram({ name: 'medistill_preference_margin', help: 'Combined-score margin of each preference pair (chosen minus rejected, 0..1)', labelNames: ['service'], buckets: MARGIN_BUCKETS, registers });
+  for (const outcome of ['pairs', 'no_pairs']) pairRecords.inc({ service, outcome }, 0);
+  for (const reason of UNPAIRED_REASONS) unpaired.inc({ service, reason }, 0);
+  for (const chosen of ['accept', 'reject']) for (const rejected of ['accept', 'reject']) pairs.inc({ service, chosen, rejected }, 0);
 
   for (const type of ITEM_TYPES) {
     candidates.inc({ service, type }, 0);
@@ -78,6 +90,14 @@ export function createQualityMetrics(registry: Registry, service: string): Quali
         if (outcome === 'reject') for (const reason of new Set(item.rejectReasons)) rejectReasons.inc({ service, reason });
       }
     },
+    preferences(p) {
+      pairRecords.inc({ service, outcome: p.outcome });
+      for (const pair of p.pairs) {
+        pairs.inc({ service, chosen: pair.chosen.verdict, rejected: pair.rejected.verdict });
+        margins.observe({ service }, Math.min(1, Math.max(0, pair.margin)));
+      }
+      for (const u of p.unpaired) unpaired.inc({ service, reason: u.reason });
+    },
   };
 }
 
@@ -92,6 +112,7 @@ export function subscribeQualityMetrics(registry: Registry, service: string, bus
     bus.on('quality.annotated', (e) => quality.annotated(e.record)),
     bus.on('quality.candidates', (e) => quality.candidates(e.items)),
     bus.on('quality.judged', (e) => quality.judged(e.items)),
+    bus.on('quality.preferences', (e) => quality.preferences(e.preferences)),
   ];
   return () => {
     for (const stop of stops) stop();

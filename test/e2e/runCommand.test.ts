@@ -55,6 +55,52 @@ afterAll(async () => {
 });
 
 describe('medistill run on the bundled sample (rule-based, no key)', () => {
+  it('writes preference pairs from the two rule-based generators, in the DPO format, one set per paper, none for deleted or superseded papers', async () => {
+    const out = join(work, 'pairs');
+    const res = await runCli(['run', '--input', PUBMED, '--mesh', MESH, '--out', out, '--quiet']);
+    expect(res.code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    const pairs = await readExportRows(out, 'preferences');
+    expect(pairs.length).toBe(summary.preferencePairs);
+    expect(pairs.length).toBeGreaterThan(10);
+    expect(res.stdout).toContain(`preference pairs: ${pairs.length} in ${out}/data/preferences-*.jsonl`);
+    const accepted = await readExportRows(out, 'accepted');
+    const rejected = await readExportRows(out, 'rejected');
+    const exported = new Map([...accepted.map((r) => [r.id, r] as const), ...rejected.map((r) => [r.id, r] as const)]);
+    for (const p of pairs) {
+      for (const k of ['prompt', 'chosen', 'rejected'] as const) expect(typeof p[k] === 'string' && p[k].length > 0).toBe(true);
+      expect(p.chosen).not.toBe(p.rejected);
+      const { chosen, rejected: worse, margin } = p.metadata;
+      expect(margin).toBeGreaterThanOrEqual(0.05 - 1e-9);
+      expect(chosen.combined - worse.combined).toBeCloseTo(margin, 9);
+      // The two sides come from the two generators, and are items of this paper's current version in the dataset.
+      expect(new Set([chosen.generator.name, worse.generator.name])).toEqual(new Set(['rule-based', 'rule-based:findings']));
+      for (const side of [chosen, worse]) expect(exported.get(side.item_id)).toMatchObject({ pmid: p.metadata.pmid, pmid_version: p.metadata.pmid_version });
+      expect(p.prompt).toContain(p.metadata.target.descriptor_ui);
+    }
+    expect(new Set(pairs.map((p) => p.metadata.id)).size).toBe(pairs.length);
+    expect(pairs.some((p) => p.metadata.pmid === '39990036')).toBe(false);
+    expect(pairs.filter((p) => p.metadata.pmid === '39990013').every((p) => p.metadata.pmid_version === 2)).toBe(true);
+    const card = await readFile(join(out, 'card.md'), 'utf8');
+    expect(card).toContain(`Pairs: ${pairs.length}`);
+    expect(card).toMatch(/\| margin \| \d+ \| 0\.\d{3} \|/);
+  });
+
+  it('with one generator named, writes no pairs; a stricter margin writes fewer', async () => {
+    const single = join(work, 'single');
+    const one = await runCli(['run', '--input', PUBMED, '--mesh', MESH, '--out', single, '--quiet', '--generators', 'rule-based']);
+    expect(one.code).toBe(0);
+    expect(await readExportRows(single, 'preferences')).toEqual([]);
+    const strict = join(work, 'strict');
+    const res = await runCli(['run', '--input', PUBMED, '--mesh', MESH, '--out', strict, '--quiet', '--preference-margin', '0.1']);
+    expect(res.code).toBe(0);
+    const pairs = await readExportRows(strict, 'preferences');
+    expect(pairs.every((p) => p.metadata.margin >= 0.1 - 1e-9)).toBe(true);
+    const bad = await runCli(['run', '--input', PUBMED, '--out', join(work, 'bad'), '--generators', 'rule-based,rule-based']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/same generator twice/);
+  });
+
   it('writes the dataset and accounts for every input entry', async () => {
     const out = join(work, 'rule');
     const res = await runCli(['run', '--input', PUBMED, '--mesh', MESH, '--out', out]);
@@ -140,6 +186,26 @@ describe('medistill run with an LLM (OpenAI-compatible test server)', () => {
     expect(rows.some((r) => r.type === 'multiple_choice')).toBe(true);
   });
 
+  it('with two LLM generators (two models, two prompts), each writes a candidate for every target the first chose', async () => {
+    const out = join(work, 'llm-two');
+    const before = server.chatRequests().length;
+    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1' };
+    const res = await runCli(['run', '--input', join(PUBMED, 'pubmed-sample-01.xml'), '--mesh', MESH, '--out', out, '--generators', 'llm,llm:sim-2#hierarchy'], env);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/generators: llm:sim-1 \(generate-v1\), llm:sim-2 \(generate-hierarchy-v1\)/);
+    const generation = server.chatRequests().slice(before).filter((r) => JSON.stringify(r.body).includes('write question-answer items'));
+    const models = new Set(generation.map((r) => (r.body as { model?: string }).model));
+    expect(models).toEqual(new Set(['sim-1', 'sim-2']));
+    expect(generation.filter((r) => JSON.stringify(r.body).includes('place in the MeSH hierarchy')).every((r) => (r.body as { model?: string }).model === 'sim-2')).toBe(true);
+    const rows = [...(await readExportRows(out, 'accepted')), ...(await readExportRows(out, 'rejected'))];
+    const byGenerator = (model: string) => new Set(rows.filter((r) => r.generator.model === model).map((r) => `${r.pmid} ${r.mesh_targets[0]!.descriptor_ui}`));
+    const first = byGenerator('sim-1');
+    const second = byGenerator('sim-2');
+    expect(first.size).toBeGreaterThan(0);
+    expect([...second].every((t) => first.has(t))).toBe(true);
+    expect(second.size).toBe(first.size);
+  });
+
   it('an LLM answering garbage gives counted failures, not a crash', async () => {
     const bad = await startOpenAiTestServer({ responder: () => 'this is not JSON at all' });
     try {
@@ -162,7 +228,8 @@ describe('medistill run with an LLM (OpenAI-compatible test server)', () => {
     const env = { MEDISTILL_LLM_BASE_URL: `http://127.0.0.1:${port}/v1`, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MAX_RETRIES: '0' };
     const res = await runCli(['run', '--input', join(PUBMED, 'pubmed-sample-01.xml'), '--mesh', MESH, '--out', out, '--limit', '3'], env);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/items not generated: llm_unavailable 3/);
+    // Two LLM generators by default (two prompts): each fails on each of the 3 records.
+    expect(res.stdout).toMatch(/items not generated: llm_unavailable 6/);
     const failures = await readFile(join(out, 'failures.jsonl'), 'utf8');
     expect(failures).toMatch(/unavailable/i);
     expect(failures + res.stdout + res.stderr).not.toContain(KEY);

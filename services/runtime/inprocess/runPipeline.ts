@@ -11,8 +11,12 @@ import { RecordLedger, RECORD_OUTCOMES, type RecordOutcome } from './recordLedge
 export interface RunPipelineOptions {
   items: AsyncIterable<PubmedItem>;
   /**
-   * The stage definitions in order (annotate, generate, judge, export): each one's outputs are the
-   * next one's inputs; the last may be a sink, flushed once every input is done.
+   * The stage definitions (annotate, generate, judge, export, ...), the first taking the parsed
+   * entries. A stage's outputs go to every stage whose input topic is its output topic, in list
+   * order, as consumer groups subscribe to a topic: judge's go to export and to preferences. The
+   * first consumer is the record's main path (its outcome is the record's); the others are side
+   * branches whose failures are logged and counted as problems of the record. Sinks are flushed
+   * once every input is done.
    */
   stages: readonly AnyStageDefinition[];
   failures: FailureLog;
@@ -63,6 +67,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
   const { stages, failures } = options;
   if (stages.length === 0) throw new RangeError('runPipeline needs at least one stage');
   const first = stages[0]!;
+  const consumersOf = new Map<string, number[]>();
+  stages.forEach((s, i) => consumersOf.set(s.input.topic, [...(consumersOf.get(s.input.topic) ?? []), i]));
   const concurrency = options.concurrency ?? 4;
   const bus = options.instrumentation ?? createInstrumentation();
   const started = Date.now();
@@ -116,16 +122,23 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
       tally.generateFailures[problem.reason] = (tally.generateFailures[problem.reason] ?? 0) + 1;
       await failures.add({ reason: problem.reason, message: problem.message, source: context.source, pmid: context.pmid });
     }
-    const next = index + 1;
-    if (stage.output === null || next >= stages.length) return { outcome: result.outcome };
+    const consumers = stage.output === null ? [] : (consumersOf.get(stage.output.topic) ?? []);
+    if (stage.output === null || consumers.length === 0) return { outcome: result.outcome };
     for (const _ of result.outputs) bus.emit({ type: 'hop.produced', stage: stage.name, topic: stage.output.topic });
     let end: ChainEnd = { outcome: result.outcome };
     const producedAt = new Date();
     for (const output of result.outputs) {
-      const downstream = await runFrom(next, { key: output.key, value: output.value, producedAt }, context);
-      // The sink's outcome says what the export did, not what became of the record.
-      if ('failed' in downstream) return downstream;
-      if (stages[next]!.output !== null) end = downstream;
+      for (const [n, next] of consumers.entries()) {
+        const downstream = await runFrom(next, { key: output.key, value: output.value, producedAt }, context);
+        if (n > 0) {
+          // A side branch (preferences beside export): logged where it failed, counted, the record goes on.
+          if ('failed' in downstream) tally.generateFailures[downstream.failed] = (tally.generateFailures[downstream.failed] ?? 0) + 1;
+          continue;
+        }
+        // The sink's outcome says what the export did, not what became of the record.
+        if ('failed' in downstream) return downstream;
+        if (stages[next]!.output !== null) end = downstream;
+      }
     }
     return end;
   }

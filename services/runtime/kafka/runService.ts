@@ -5,6 +5,7 @@ import { createInstrumentation, type Instrumentation } from '../../instrumentati
 import { createStageRunner, type KafkaStage, type ValueCodec } from './stageRunner.ts';
 import { createSourceRunner, type KafkaSource } from './sourceRunner.ts';
 import type { KafkaRunner } from './kafkaRunner.ts';
+import { combineRunners } from './combinedRunner.ts';
 import { createKafkajsPorts } from './kafkajsPorts.ts';
 import { readConsumerLag } from './readConsumerLag.ts';
 import { createHopMetrics } from '../../metrics/hopMetrics.ts';
@@ -38,8 +39,12 @@ interface CommonServiceOptions {
 
 /** A service that consumes a topic: a stage. */
 export interface StageServiceOptions extends CommonServiceOptions {
-  /** Builds the stage (loads the vocabulary, LLM clients, ...); runs after config validation. */
-  buildStage: (ctx: StageContext) => Promise<KafkaStage>;
+  /**
+   * Builds the stage (loads the vocabulary, LLM clients, ...); runs after config validation. A sink
+   * that consumes several topics gives one stage per topic: each gets its own runner and consumer
+   * group (the first the service's group, the others `<group>.<stage name>`).
+   */
+  buildStage: (ctx: StageContext) => Promise<KafkaStage | readonly KafkaStage[]>;
 }
 
 /** A service that reads from outside Kafka: a source. */
@@ -118,22 +123,30 @@ async function buildRunner<T>(
     eventStage: options.name,
   };
   if ('buildStage' in options) {
-    const stage = await options.buildStage(ctx);
-    const groupId = config.groupId ?? `medistill-${options.name}`;
-    const { kafka, admin, codec, registryProbe } = await connectService(options.name, config, [stage.inputTopic, ...stage.outputTopics]);
-    createHopMetrics(registry, options.name, instrumentation, () => readConsumerLag(admin, groupId, stage.inputTopic));
-    const runner = createStageRunner({
-      ...common,
-      ports: createKafkajsPorts(kafka),
-      codec: codec as ValueCodec,
-      stage,
-      groupId,
-      maxInFlight: config.maxInFlight ?? stage.defaultMaxInFlight ?? 500,
-      maxAttempts: config.maxAttempts,
-      fetch: { maxBytesPerPartition: config.fetchMaxBytesPerPartition, maxBytes: config.fetchMaxBytes, maxWaitTimeInMs: config.fetchMaxWaitMs },
-      fromBeginning: options.fromBeginning,
-    });
-    return { runner, started: `consuming ${stage.inputTopic} as ${groupId}`, registryProbe, admin };
+    const built = await options.buildStage(ctx);
+    const stages: readonly KafkaStage[] = Array.isArray(built) ? built : [built as KafkaStage];
+    const baseGroup = config.groupId ?? `medistill-${options.name}`;
+    const groups = stages.map((s, i) => (i === 0 ? baseGroup : `${baseGroup}.${s.name}`));
+    const topics = [...new Set(stages.flatMap((s) => [s.inputTopic, ...s.outputTopics]))];
+    const { kafka, admin, codec, registryProbe } = await connectService(options.name, config, topics);
+    createHopMetrics(registry, options.name, instrumentation, async () =>
+      (await Promise.all(stages.map((s, i) => readConsumerLag(admin, groups[i]!, s.inputTopic)))).flat(),
+    );
+    const runners = stages.map((stage, i) =>
+      createStageRunner({
+        ...common,
+        ports: createKafkajsPorts(kafka),
+        codec: codec as ValueCodec,
+        stage,
+        groupId: groups[i]!,
+        maxInFlight: config.maxInFlight ?? stage.defaultMaxInFlight ?? 500,
+        maxAttempts: config.maxAttempts,
+        fetch: { maxBytesPerPartition: config.fetchMaxBytesPerPartition, maxBytes: config.fetchMaxBytes, maxWaitTimeInMs: config.fetchMaxWaitMs },
+        fromBeginning: options.fromBeginning,
+      }),
+    );
+    const started = stages.map((s, i) => `consuming ${s.inputTopic} as ${groups[i]}`).join(', ');
+    return { runner: combineRunners(runners), started, registryProbe, admin };
   }
   const source = await options.buildSource(ctx);
   const { kafka, admin, codec, registryProbe } = await connectService(options.name, config, source.outputTopics);

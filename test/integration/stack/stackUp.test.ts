@@ -81,7 +81,7 @@ describe('stack up with the pipeline', () => {
       });
       expect(code).toBe(0);
       state = await readStackState(dir);
-      expect(state?.services?.map((s) => s.name)).toEqual(['annotate', 'index', 'generate', 'judge', 'export', 'ingest']);
+      expect(state?.services?.map((s) => s.name)).toEqual(['annotate', 'index', 'generate', 'judge', 'preferences', 'export', 'ingest']);
       if (!state?.services) return;
       const output = lines.join('\n');
       for (const s of state.services) {

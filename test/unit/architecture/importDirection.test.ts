@@ -46,13 +46,13 @@ function layerOf(path: string): string {
   return top!;
 }
 
-const PARTS = ['model', 'errors', 'config', 'contracts', 'instrumentation', 'mesh', 'ingest', 'annotate', 'generate', 'judge', 'export', 'llm', 'operators', 'retrieval', 'eval'];
+const PARTS = ['model', 'errors', 'config', 'contracts', 'instrumentation', 'mesh', 'ingest', 'annotate', 'generate', 'judge', 'export', 'preferences', 'llm', 'operators', 'retrieval', 'eval'];
 
 /** For each layer, the layers it may not import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
   ...Object.fromEntries(PARTS.map((p) => [p, ['stages', 'runtime', 'runtime/kafka', 'runtime/inprocess', 'metrics', 'cli']])),
   stages: ['runtime', 'runtime/kafka', 'runtime/inprocess', 'metrics', 'cli'],
-  metrics: ['stages', 'runtime', 'runtime/kafka', 'runtime/inprocess', 'cli', 'annotate', 'generate', 'judge', 'export', 'eval'],
+  metrics: ['stages', 'runtime', 'runtime/kafka', 'runtime/inprocess', 'cli', 'annotate', 'generate', 'judge', 'export', 'eval', 'preferences'],
   'runtime/inprocess': ['runtime/kafka', 'cli'],
   'runtime/kafka': ['runtime/inprocess', 'cli'],
   runtime: ['cli'],

@@ -26,7 +26,9 @@ const message = (pmid: string, ids: string[]) =>
 
 async function exportStage(env: Record<string, string>) {
   const fullEnv = { MEDISTILL_EXPORT_DIR: join(dir, 'export'), ...env };
-  return buildStage('export', { config: loadServiceConfig(fullEnv), registry: new Registry(), instrumentation: createInstrumentation(), log: () => undefined, env: fullEnv, codeVersion: 'test' });
+  const built = await buildStage('export', { config: loadServiceConfig(fullEnv), registry: new Registry(), instrumentation: createInstrumentation(), log: () => undefined, env: fullEnv, codeVersion: 'test' });
+  // The export runs one stage per topic it consumes; the first takes qa.judged.v1.
+  return Array.isArray(built) ? built[0]! : built;
 }
 
 describe('the export service', () => {

@@ -44,6 +44,7 @@ describe('schemas/ folder', () => {
       'pubmed.annotated.v1.avsc',
       'qa.candidates.v1.avsc',
       'qa.judged.v1.avsc',
+      'qa.preferences.v1.avsc',
       'dead-letter.avsc',
     ]);
   });
@@ -67,7 +68,7 @@ describe('schemas/ folder', () => {
   it('writes the generated files into a folder', async () => {
     const dir = await tempDir();
     const written = await writeSchemaFiles(dir);
-    expect(written).toHaveLength(5);
+    expect(written).toHaveLength(6);
     for (const [name, text] of generatedSchemaFiles()) expect(await readFile(join(dir, name), 'utf8')).toBe(text);
   });
 });

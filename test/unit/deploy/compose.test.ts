@@ -10,7 +10,7 @@ import { readYamlDocuments } from './yamlDocuments.ts';
 
 const COMPOSE_FILE = repoPath('deploy/compose.yaml');
 const COMPOSE_DIR = dirname(COMPOSE_FILE);
-const MEDISTILL_SERVICES = ['ingest', 'annotate', 'generate', 'judge', 'export'];
+const MEDISTILL_SERVICES = ['ingest', 'annotate', 'generate', 'judge', 'preferences', 'export'];
 
 interface ComposeService {
   image?: string;

@@ -39,12 +39,12 @@ describe(`deploy/k8s against the Kubernetes ${KUBERNETES_SCHEMA_VERSION} schemas
     expect(count('ConfigMap')).toBe(1);
     expect(count('Secret')).toBe(1);
     expect(count('PersistentVolumeClaim')).toBe(3);
-    expect(count('Deployment')).toBe(5);
+    expect(count('Deployment')).toBe(6);
     // Plus the Redis of the LLM response cache: a StatefulSet and its Service.
     expect(count('StatefulSet')).toBe(1);
-    expect(count('Service')).toBe(6);
-    expect(count('PodDisruptionBudget')).toBe(3);
-    expect(count('ScaledObject')).toBe(3);
+    expect(count('Service')).toBe(7);
+    expect(count('PodDisruptionBudget')).toBe(4);
+    expect(count('ScaledObject')).toBe(4);
     expect(count('ServiceMonitor')).toBe(1);
     const namespace = docs.find((d) => d.data.kind === 'Namespace')?.data.metadata.name;
     for (const d of docs.filter((x) => x.data.kind !== 'Namespace')) expect(d.data.metadata.namespace, `${d.data.kind}/${d.data.metadata.name}`).toBe(namespace);

@@ -8,9 +8,9 @@ import { ofKind, readKubernetesManifests, type Container, type Deployment, type 
 
 /** Variables a container may set besides the services' own options: Node's, read by the runtime. */
 const RUNTIME_ENV = new Set(['NODE_OPTIONS']);
-const SERVICES = ['ingest', 'annotate', 'generate', 'judge', 'export'];
+const SERVICES = ['ingest', 'annotate', 'generate', 'judge', 'preferences', 'export'];
 /** The stages KEDA scales, with the topic each consumes. */
-const SCALED: Record<string, string> = { annotate: TOPICS.records, generate: TOPICS.annotated, judge: TOPICS.candidates };
+const SCALED: Record<string, string> = { annotate: TOPICS.records, generate: TOPICS.annotated, judge: TOPICS.candidates, preferences: TOPICS.judged };
 const SINGLE = ['ingest', 'export'];
 
 let docs: ManifestDocument[];
@@ -168,7 +168,7 @@ describe('deploy/k8s and the services', () => {
     }
   });
 
-  it('scales annotate, generate and judge with KEDA on their own group and input topic, up to the partition count of MEDISTILL_TOPIC_PARTITIONS', () => {
+  it('scales annotate, generate, judge and preferences with KEDA on their own group and input topic, up to the partition count of MEDISTILL_TOPIC_PARTITIONS', () => {
     const scaled = ofKind<ScaledObject>(docs, 'ScaledObject');
     expect(scaled.map((s) => s.spec.scaleTargetRef.name).sort()).toEqual(Object.keys(SCALED).sort());
     for (const so of scaled) {

@@ -5,6 +5,9 @@ import { createAnnotateStage } from '../../../services/stages/annotateStage.ts';
 import { createGenerateStage } from '../../../services/stages/generateStage.ts';
 import { createJudgeStage } from '../../../services/stages/judgeStage.ts';
 import { createExportStage, type ExportEntry, type ExportTarget } from '../../../services/stages/exportStage.ts';
+import { createPreferencesStage } from '../../../services/stages/preferencesStage.ts';
+import { createPreferencesExportStage } from '../../../services/stages/preferencesExportStage.ts';
+import type { PreferencesEntry } from '../../../services/export/paperEntry.ts';
 import type { AnyStageDefinition } from '../../../services/stages/stageDefinition.ts';
 import { createMemoryFailureLog } from '../../../services/runtime/inprocess/failureLog.ts';
 import type { PubmedArticle, PubmedItem } from '../../../services/model/pubmedRecord.ts';
@@ -158,5 +161,47 @@ describe('runPipeline', () => {
     const result = await runPipeline({ items: items(input), stages: chain(memoryTarget()), failures: createMemoryFailureLog(), limit: 4 });
     expect(result.records).toBe(4);
     expect(result.outcomes.with_items).toBe(4);
+  });
+
+  it('hands judge\'s outputs to export and to preferences (routing by topic); a side branch that fails is counted, the record keeps its outcome', async () => {
+    const target = memoryTarget();
+    const kept: PreferencesEntry[] = [];
+    const pairsTarget = {
+      applyPreferences: (e: PreferencesEntry) => (kept.push(e), true),
+      delete: () => undefined,
+      dirty: false,
+      checkpoint: async () => undefined,
+    };
+    // Two generators for one target: the test generator's items, and a copy of each from a second generator, worse by 0.5.
+    const two: Generator = {
+      ...generator,
+      async generate(rec) {
+        const { items, failures } = await generator.generate(rec);
+        return { items: [...items, ...items.map((i) => ({ ...i, id: `${i.id}-b`, answer: 'R', generator: { ...i.generator, name: 'second' } }))], failures };
+      },
+    };
+    const failingPreferences = createPreferencesStage();
+    const stages: AnyStageDefinition[] = [
+      annotateStage(),
+      createGenerateStage({ generator: two }),
+      createJudgeStage({ judge }),
+      createExportStage({ target }),
+      {
+        ...failingPreferences,
+        process: async (input, context) => {
+          if (input.key === '2') throw new Error('preferences broke on 2');
+          return failingPreferences.process(input, context);
+        },
+      },
+      createPreferencesExportStage({ target: pairsTarget }),
+    ];
+    const failures = createMemoryFailureLog();
+    const result = await runPipeline({ items: items([article('1', { abstract: 'Q' }), article('2', { abstract: 'Q' })]), stages, failures });
+    expect(result.outcomes.with_items).toBe(2);
+    expect(result.outcomes.failed).toBe(0);
+    expect(result.generateFailures).toEqual({ preferences_error: 1 });
+    expect(failures.entries.map((f) => [f.reason, f.pmid])).toEqual([['preferences_error', '2']]);
+    expect(target.kept().map((k) => k.candidate.pmid).sort()).toEqual(['1', '2']);
+    expect(kept.map((e) => [e.pmid, e.preferences.pairs.map((p) => [p.chosen.itemId, p.rejected.itemId])])).toEqual([['1', [['1-1-0', '1-1-0-b']]]]);
   });
 });

@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { createQualityMetrics } from '../../../services/metrics/qualityMetrics.ts';
 import { labelNames, samples, valueOf } from './metricSamples.ts';
 import { annotatedRecord, candidate, judged, meshTerm } from './qualityFixtures.ts';
+import { buildPreferencePairs } from '../../../services/preferences/buildPreferencePairs.ts';
 
 describe('createQualityMetrics', () => {
   it('observes MeSH terms per record by source, zero included, and counts records once per branch', async () => {
@@ -29,6 +30,23 @@ describe('createQualityMetrics', () => {
 
     const branches = (await samples(registry, 'medistill_annotated_records_by_branch_total')).map((s) => [s.labels.branch, s.value]);
     expect(branches.sort()).toEqual([['B', 1], ['C', 1], ['D', 1]]);
+  });
+
+  it('counts preference pairs by verdicts, their margins, records with and without pairs, and unpaired targets by reason', async () => {
+    const registry = new Registry();
+    const q = createQualityMetrics(registry, 'preferences');
+    const a = candidate('a', 'open', ['C14.1']);
+    const b = { ...candidate('b', 'open', ['C14.1']), generator: { ...a.generator, name: 'second' } };
+    q.preferences(buildPreferencePairs({ pmid: '100', pmidVersion: 1, items: [judged(a, 'accept'), judged(b, 'reject', ['low_correct'], { correct: 0.4 })], meshVersion: 'm' }));
+    q.preferences(buildPreferencePairs({ pmid: '100', pmidVersion: 1, items: [judged(a, 'accept')], meshVersion: 'm' }));
+    expect(await valueOf(registry, 'medistill_preference_pairs_total', { chosen: 'accept', rejected: 'reject' })).toBe(1);
+    expect(await valueOf(registry, 'medistill_preference_pairs_total', { chosen: 'accept', rejected: 'accept' })).toBe(0);
+    expect(await valueOf(registry, 'medistill_preference_records_total', { outcome: 'pairs' })).toBe(1);
+    expect(await valueOf(registry, 'medistill_preference_records_total', { outcome: 'no_pairs' })).toBe(1);
+    expect(await valueOf(registry, 'medistill_preference_unpaired_targets_total', { reason: 'one_generator' })).toBe(1);
+    expect(await valueOf(registry, 'medistill_preference_unpaired_targets_total', { reason: 'below_margin' })).toBe(0);
+    expect(await valueOf(registry, 'medistill_preference_margin', {}, 'medistill_preference_margin_sum')).toBeCloseTo(0.1, 10);
+    expect(await valueOf(registry, 'medistill_preference_margin', { le: '0.1' }, 'medistill_preference_margin_bucket')).toBe(1);
   });
 
   it('counts candidates by item type', async () => {

@@ -39,10 +39,11 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+// One generator (MEDISTILL_GENERATORS=llm): the request counts below are those of one generation per record.
 describe('medistill run with the LLM response cache', () => {
   it('an identical second run makes no LLM call, gives the same dataset, and its card counts the cached items', async () => {
     const cacheDir = join(work, 'cache-identical');
-    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1' };
+    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_GENERATORS: 'llm' };
     const args = (out: string) => ['run', '--input', INPUT, '--mesh', MESH, '--out', out, '--cache-dir', cacheDir, '--quiet'];
     server.reset();
     const first = await runCli(args(join(work, 'first')), env);
@@ -70,7 +71,7 @@ describe('medistill run with the LLM response cache', () => {
 
   it('a changed judge reuses every generation: generation calls 0, judge calls one per item', async () => {
     const cacheDir = join(work, 'cache-judge');
-    const base = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_ITEMS_PER_RECORD: '1' };
+    const base = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_GENERATORS: 'llm', MEDISTILL_ITEMS_PER_RECORD: '1' };
     const args = (out: string) => ['run', '--input', INPUT, '--mesh', MESH, '--out', out, '--cache-dir', cacheDir, '--quiet', '--items-per-record', '1'];
     server.reset();
     expect((await runCli(args(join(work, 'judge-a')), { ...base, MEDISTILL_JUDGE_MODEL: 'judge-a' })).code).toBe(0);
@@ -89,7 +90,7 @@ describe('medistill run with the LLM response cache', () => {
 
   it('--no-cache calls the model again; --cache-only on an empty cache calls nothing and counts every record as a cache miss', async () => {
     const cacheDir = join(work, 'cache-flags');
-    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1' };
+    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_GENERATORS: 'llm' };
     const args = (out: string, ...more: string[]) => ['run', '--input', INPUT, '--mesh', MESH, '--out', out, '--cache-dir', cacheDir, '--quiet', ...more];
     server.reset();
     expect((await runCli(args(join(work, 'warm')), env)).code).toBe(0);
@@ -114,7 +115,7 @@ describe('medistill run with the LLM response cache', () => {
 
   it('medistill cache stats counts the entries a run left; prune --older-than removes them; a bad duration is a usage error', async () => {
     const cacheDir = join(work, 'cache-admin');
-    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1' };
+    const env = { MEDISTILL_LLM_BASE_URL: server.url, MEDISTILL_LLM_API_KEY: KEY, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_GENERATORS: 'llm' };
     server.reset();
     expect((await runCli(['run', '--input', INPUT, '--mesh', MESH, '--out', join(work, 'admin'), '--cache-dir', cacheDir, '--quiet'], env)).code).toBe(0);
     const calls = server.chatRequests().length;
@@ -141,7 +142,7 @@ describe('medistill run with the LLM response cache', () => {
         { name: 'east', baseUrl: server.url, apiKeyEnv: 'CACHE_KEY_A', rpm: 6000, tpm: 10_000_000 },
         { name: 'west', baseUrl: other.url, apiKeyEnv: 'CACHE_KEY_B', rpm: 6000, tpm: 10_000_000 },
       ]);
-      const env = { CACHE_KEY_A: KEY, CACHE_KEY_B: `${KEY}-b`, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_LLM_ENDPOINTS: endpoints, MEDISTILL_LLM_BATCH_MAX_WAIT_MS: '50', MEDISTILL_LLM_BATCH_POLL_MS: '20' };
+      const env = { CACHE_KEY_A: KEY, CACHE_KEY_B: `${KEY}-b`, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_GENERATORS: 'llm', MEDISTILL_LLM_ENDPOINTS: endpoints, MEDISTILL_LLM_BATCH_MAX_WAIT_MS: '50', MEDISTILL_LLM_BATCH_POLL_MS: '20' };
       const args = (out: string, ...more: string[]) => ['run', '--input', INPUT, '--mesh', MESH, '--out', out, '--cache-dir', cacheDir, '--quiet', ...more];
       server.reset();
       other.reset();

@@ -84,7 +84,7 @@ describe('medistill run on the bundled sample (rule-based, no key)', () => {
     const card = await readFile(join(out, 'card.md'), 'utf8');
     expect(card).toContain(`Pairs: ${pairs.length}`);
     expect(card).toMatch(/\| margin \| \d+ \| 0\.\d{3} \|/);
-  });
+  }, 180_000);
 
   it('with one generator named, writes no pairs; a stricter margin writes fewer', async () => {
     const single = join(work, 'single');
@@ -99,7 +99,7 @@ describe('medistill run on the bundled sample (rule-based, no key)', () => {
     const bad = await runCli(['run', '--input', PUBMED, '--out', join(work, 'bad'), '--generators', 'rule-based,rule-based']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/same generator twice/);
-  });
+  }, 180_000);
 
   it('writes the dataset and accounts for every input entry', async () => {
     const out = join(work, 'rule');
@@ -144,7 +144,7 @@ describe('medistill run on the bundled sample (rule-based, no key)', () => {
     const second = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     expect(second.exported).toBeLessThan(summary.exported);
     expect((await readExportRows(out, 'accepted')).length).toBe(second.exported);
-  });
+  }, 180_000);
 
   it('annotate writes one line per record with MeSH terms from NLM and from the dictionary', async () => {
     const out = join(work, 'annotated.jsonl');

@@ -45,7 +45,7 @@ const prefs = (pmid: string, version: number, its: JudgedItem[], producedAt = 1)
 function preferenceRows(): PreferenceRow[] {
   const data = join(outDir, 'data');
   return readdirSync(data)
-    .filter((f) => f.startsWith('preferences-'))
+    .filter((f) => f.startsWith('preferences-') && f.endsWith('.jsonl'))
     .sort()
     .flatMap((f) => readFileSync(join(data, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as PreferenceRow));
 }
@@ -68,7 +68,7 @@ describe('preference pairs in the export store', () => {
     expect(row.metadata).toMatchObject({ pmid: '1', pmid_version: 1, scoring: 'mean-of-criteria/v1', chosen: { item_id: '1-t-a', verdict: 'accept' }, rejected: { item_id: '1-t-b', verdict: 'reject', reject_reasons: ['low_correct'] } });
     expect(row.metadata.margin).toBeCloseTo(0.4, 10);
     const manifest = await readManifest(outDir);
-    expect(manifest!.shards[0]).toMatchObject({ preferences: 1, files: { preferences: expect.stringMatching(/^data\/preferences-\d{5}\.jsonl$/) } });
+    expect(manifest!.shards[0]).toMatchObject({ rows: { preferences: 1 }, files: { preferences: expect.stringMatching(/^data\/preferences-\d{5}\.jsonl$/), 'preferences.parquet': expect.stringMatching(/^data\/preferences-\d{5}\.parquet$/) } });
     const card = readFileSync(c.files.card, 'utf8');
     expect(card).toContain('## Preference pairs (DPO)');
     expect(card).toContain('Pairs: 1');

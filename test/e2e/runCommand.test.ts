@@ -81,7 +81,7 @@ describe('medistill run on the bundled sample (rule-based, no key)', () => {
     expect(new Set(pairs.map((p) => p.metadata.id)).size).toBe(pairs.length);
     expect(pairs.some((p) => p.metadata.pmid === '39990036')).toBe(false);
     expect(pairs.filter((p) => p.metadata.pmid === '39990013').every((p) => p.metadata.pmid_version === 2)).toBe(true);
-    const card = await readFile(join(out, 'card.md'), 'utf8');
+    const card = await readFile(join(out, 'README.md'), 'utf8');
     expect(card).toContain(`Pairs: ${pairs.length}`);
     expect(card).toMatch(/\| margin \| \d+ \| 0\.\d{3} \|/);
   }, 180_000);

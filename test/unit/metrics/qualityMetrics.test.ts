@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { createQualityMetrics } from '../../../services/metrics/qualityMetrics.ts';
 import { labelNames, samples, valueOf } from './metricSamples.ts';
 import { annotatedRecord, candidate, judged, meshTerm } from './qualityFixtures.ts';
+import { CRITERIA } from '../../../services/model/qaItem.ts';
 import { buildPreferencePairs } from '../../../services/preferences/buildPreferencePairs.ts';
 
 describe('createQualityMetrics', () => {
@@ -45,7 +46,8 @@ describe('createQualityMetrics', () => {
     expect(await valueOf(registry, 'medistill_preference_records_total', { outcome: 'no_pairs' })).toBe(1);
     expect(await valueOf(registry, 'medistill_preference_unpaired_targets_total', { reason: 'one_generator' })).toBe(1);
     expect(await valueOf(registry, 'medistill_preference_unpaired_targets_total', { reason: 'below_margin' })).toBe(0);
-    expect(await valueOf(registry, 'medistill_preference_margin', {}, 'medistill_preference_margin_sum')).toBeCloseTo(0.1, 10);
+    // One criterion 0.5 lower, the others equal: the margin is 0.5 over the number of criteria.
+    expect(await valueOf(registry, 'medistill_preference_margin', {}, 'medistill_preference_margin_sum')).toBeCloseTo(0.5 / CRITERIA.length, 10);
     expect(await valueOf(registry, 'medistill_preference_margin', { le: '0.1' }, 'medistill_preference_margin_bucket')).toBe(1);
   });
 

@@ -7,7 +7,7 @@ import { AVRO_SCHEMAS, TOPICS } from '../../../services/contracts/avroSchemas.ts
 import { QA_PREFERENCES } from '../../../services/contracts/topicContracts.ts';
 import { createLineage } from '../../../services/contracts/lineage.ts';
 import { avroTypeFor } from '../../../services/contracts/avroTypes.ts';
-import type { Criterion, JudgedItem, RejectReason } from '../../../services/model/qaItem.ts';
+import { CRITERIA, type Criterion, type JudgedItem, type RejectReason } from '../../../services/model/qaItem.ts';
 import { candidate, judged } from '../metrics/qualityFixtures.ts';
 
 /** A judged candidate for target `ui` by generator `gen`, every criterion at `score` unless given. */
@@ -15,7 +15,7 @@ function item(id: string, ui: string, gen: string, score: number, opts: { verdic
   const c = candidate(id, 'open', ['D02.1']);
   c.target = { ...c.target, descriptorUi: ui, name: `Name ${ui}` };
   c.generator = { ...c.generator, name: gen };
-  const all = { grounded: score, answerable: score, correct: score, clear: score, hierarchy: score, ...opts.scores };
+  const all = { ...Object.fromEntries(CRITERIA.map((k) => [k, score])), ...opts.scores };
   return judged(c, opts.verdict ?? 'accept', opts.reasons ?? [], all);
 }
 
@@ -32,7 +32,7 @@ describe('buildPreferencePairs', () => {
     const pair = p.pairs[0]!;
     expect(pair.chosen.itemId).toBe('a1');
     expect(pair.rejected.itemId).toBe('b1');
-    expect(pair.margin).toBeCloseTo(0.9 - (0.6 * 4 + 0.2) / 5, 10);
+    expect(pair.margin).toBeCloseTo(0.9 - (0.6 * (CRITERIA.length - 1) + 0.2) / CRITERIA.length, 10);
     expect(pair.chosen.scores.correct).toEqual({ score: 0.9, reason: 'fixture' });
     expect(pair.rejected.scores.correct!.score).toBe(0.2);
     expect(pair.reasons[0]).toBe('chosen accepted, rejected rejected (low_correct)');

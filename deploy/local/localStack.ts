@@ -8,6 +8,7 @@ import { createRunDirectory } from './runDirectory.ts';
 import { startKafka, type RunningKafka } from './startKafka.ts';
 import { startRegistry, type RunningRegistry } from './startRegistry.ts';
 import { startRedis, type RunningRedis } from './startRedis.ts';
+import { StackError } from './stackErrors.ts';
 
 /** `.stack/` at the repository root (git-ignored): artifacts, data and logs of the local stack. */
 export const DEFAULT_STACK_DIR = fileURLToPath(new URL('../../.stack/', import.meta.url));
@@ -61,6 +62,13 @@ export interface LocalStack {
   redis: StackServer;
   /** Stops the servers (SIGTERM, then SIGKILL after a deadline) and deletes the broker's data. Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * Kills a server with SIGKILL (a crash, not a clean stop) and resolves once it is gone; its data
+   * stays. For fault tests.
+   */
+  kill(server: 'kafka' | 'registry'): Promise<void>;
+  /** Starts a killed server again on the same ports with the same data; resolves once it answers. */
+  restart(server: 'kafka' | 'registry'): Promise<void>;
 }
 
 async function stopAll(kafka: RunningKafka | undefined, registry: RunningRegistry | undefined, redis: RunningRedis | undefined): Promise<void> {
@@ -71,8 +79,9 @@ async function stopAll(kafka: RunningKafka | undefined, registry: RunningRegistr
 }
 
 /**
- * Starts a one-node Kafka (KRaft) broker, Apicurio Registry and Redis (the LLM response cache) in
- * parallel, fetching Kafka and the registry with Maven and Redis from Debian on first use; resolves
+ * Starts a one-node Kafka (KRaft) broker and Redis (the LLM response cache) in parallel, then Apicurio
+ * Registry with its KafkaSQL storage on that broker (so schemas and their ids survive a registry
+ * restart), fetching Kafka and the registry with Maven and Redis from Debian on first use; resolves
  * once all three answer.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -91,49 +100,73 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const runDir = await createRunDirectory(dir);
   const detached = options.detached ?? false;
 
-  const [kafkaResult, registryResult, redisResult] = await Promise.allSettled([
-    startKafka({
-      dir: join(runDir, 'kafka'),
-      classpath: artifacts.kafkaClasspath,
-      java: kafkaJava.java,
-      port: kafkaPort,
-      controllerPort,
-      heapMb: options.kafkaHeapMb,
-      readyTimeoutMs: options.readyTimeoutMs,
-      detached,
-    }),
-    startRegistry({
-      dir: join(runDir, 'registry'),
-      home: artifacts.registryHome,
-      java: registryJava.java,
-      port: registryPort,
-      heapMb: options.registryHeapMb,
-      readyTimeoutMs: options.readyTimeoutMs,
-      detached,
-    }),
+  const kafkaOptions = {
+    dir: join(runDir, 'kafka'),
+    classpath: artifacts.kafkaClasspath,
+    java: kafkaJava.java,
+    port: kafkaPort,
+    controllerPort,
+    heapMb: options.kafkaHeapMb,
+    readyTimeoutMs: options.readyTimeoutMs,
+    detached,
+  };
+  const [kafkaResult, redisResult] = await Promise.allSettled([
+    startKafka(kafkaOptions),
     startRedis({ dir: join(runDir, 'redis'), port: redisPort, detached }),
   ]);
-  if (kafkaResult.status === 'rejected' || registryResult.status === 'rejected' || redisResult.status === 'rejected') {
+  if (kafkaResult.status === 'rejected' || redisResult.status === 'rejected') {
     await stopAll(
       kafkaResult.status === 'fulfilled' ? kafkaResult.value : undefined,
-      registryResult.status === 'fulfilled' ? registryResult.value : undefined,
+      undefined,
       redisResult.status === 'fulfilled' ? redisResult.value : undefined,
     ).catch(() => undefined);
-    const failed = [kafkaResult, registryResult, redisResult].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const failed = [kafkaResult, redisResult].find((r): r is PromiseRejectedResult => r.status === 'rejected');
     throw failed?.reason;
   }
-  const kafka = kafkaResult.value;
-  const registry = registryResult.value;
+  let kafka = kafkaResult.value;
   const redis = redisResult.value;
+  // The registry keeps its schemas in a topic of this broker, so it starts once the broker answers.
+  const registryOptions = {
+    dir: join(runDir, 'registry'),
+    home: artifacts.registryHome,
+    java: registryJava.java,
+    port: registryPort,
+    heapMb: options.registryHeapMb,
+    readyTimeoutMs: options.readyTimeoutMs,
+    detached,
+    kafkaBootstrap: kafka.brokers.join(','),
+  };
+  let registry: RunningRegistry;
+  try {
+    registry = await startRegistry(registryOptions);
+  } catch (err) {
+    await stopAll(kafka, undefined, redis).catch(() => undefined);
+    throw err;
+  }
+  const server = (which: 'kafka' | 'registry'): RunningKafka | RunningRegistry => (which === 'kafka' ? kafka : registry);
   let stopping: Promise<void> | undefined;
   return {
     brokers: kafka.brokers,
     registryUrl: registry.url,
     runDir,
-    kafka: { pid: kafka.process.pid, port: kafkaPort, logFile: kafka.logFile },
-    registry: { pid: registry.process.pid, port: registryPort, logFile: registry.logFile },
+    get kafka() {
+      return { pid: kafka.process.pid, port: kafkaPort, logFile: kafka.logFile };
+    },
+    get registry() {
+      return { pid: registry.process.pid, port: registryPort, logFile: registry.logFile };
+    },
     redisUrl: redis.url,
     redis: { pid: redis.process.pid, port: redisPort, logFile: redis.logFile },
     stop: () => (stopping ??= stopAll(kafka, registry, redis)),
+    async kill(which) {
+      const { process: child } = server(which);
+      if (child.exitStatus() === undefined) process.kill(child.pid, 'SIGKILL');
+      await child.exited;
+    },
+    async restart(which) {
+      if (server(which).process.exitStatus() === undefined) throw new StackError(`${which} is still running; kill it first`, { retriable: false });
+      if (which === 'kafka') kafka = await startKafka(kafkaOptions);
+      else registry = await startRegistry(registryOptions);
+    },
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { logTail } from './logTail.ts';
+import { pathExists } from './pathExists.ts';
 import { pollUntil } from './pollUntil.ts';
 import { runToCompletion } from './runToCompletion.ts';
 import { spawnServer, type ServerProcess } from './serverProcess.ts';
@@ -99,8 +100,8 @@ async function describes(brokers: string[]): Promise<boolean> {
 }
 
 /**
- * Formats a fresh KRaft log directory and starts one Kafka node (broker and controller) on
- * 127.0.0.1; resolves once an admin client can describe the cluster.
+ * Formats a fresh KRaft log directory (or keeps one formatted before, for a restart) and starts one
+ * Kafka node (broker and controller) on 127.0.0.1; resolves once an admin client can describe the cluster.
  */
 export async function startKafka(options: StartKafkaOptions): Promise<RunningKafka> {
   const dataDir = join(options.dir, 'data');
@@ -120,7 +121,8 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
     '-cp',
     options.classpath,
   ];
-  await runToCompletion(
+  // A restart on the same folder keeps the topics, offsets and the registry's journal.
+  if (!(await pathExists(join(dataDir, 'meta.properties')))) await runToCompletion(
     options.java,
     ['-Xmx256m', ...jvmFlags, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', propsFile, '--standalone'],
     { timeoutMs: 60_000, cwd: options.dir },

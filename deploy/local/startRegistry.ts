@@ -26,6 +26,12 @@ export interface StartRegistryOptions {
   readyTimeoutMs?: number;
   /** Leave the registry running after this Node process exits. Default false. */
   detached?: boolean;
+  /**
+   * Kafka bootstrap servers of the registry's KafkaSQL storage: every schema is a record of the
+   * `kafkasql-journal` topic, so a restarted registry reads them back with their ids. Absent:
+   * in-memory storage, forgotten at every restart.
+   */
+  kafkaBootstrap?: string;
 }
 
 /** A running schema registry. */
@@ -36,8 +42,14 @@ export interface RunningRegistry {
   logFile: string;
 }
 
-/** System properties for Apicurio: loopback only, quiet, in-memory storage, small connection pool. */
-export function registryProperties(options: { port: number; tmpDir: string }): string[] {
+/** The Kafka topic of the registry's KafkaSQL journal (Apicurio's default name). */
+export const REGISTRY_JOURNAL_TOPIC = 'kafkasql-journal';
+
+/**
+ * System properties for Apicurio: loopback only, quiet, a small connection pool, and KafkaSQL
+ * storage on the given broker (in-memory storage without one).
+ */
+export function registryProperties(options: { port: number; tmpDir: string; kafkaBootstrap?: string }): string[] {
   const props: Record<string, string | number | boolean> = {
     'quarkus.http.host': '127.0.0.1',
     'quarkus.http.port': options.port,
@@ -58,6 +70,12 @@ export function registryProperties(options: { port: number; tmpDir: string }): s
     'apicurio.datasource.jdbc.max-size': 10,
     'java.io.tmpdir': options.tmpDir,
   };
+  if (options.kafkaBootstrap) {
+    // The journal is the storage; the SQL database beside it is an in-memory view rebuilt from it at start.
+    props['apicurio.storage.kind'] = 'kafkasql';
+    props['apicurio.kafkasql.bootstrap.servers'] = options.kafkaBootstrap;
+    props['apicurio.kafkasql.topic'] = REGISTRY_JOURNAL_TOPIC;
+  }
   return Object.entries(props).map(([k, v]) => `-D${k}=${v}`);
 }
 
@@ -82,7 +100,7 @@ export async function startRegistry(options: StartRegistryOptions): Promise<Runn
       `-Xms${Math.min(64, heapMb)}m`,
       `-Xmx${heapMb}m`,
       '-XX:+ExitOnOutOfMemoryError',
-      ...registryProperties({ port: options.port, tmpDir }),
+      ...registryProperties({ port: options.port, tmpDir, kafkaBootstrap: options.kafkaBootstrap }),
       '-jar',
       join(options.home, REGISTRY_JAR),
     ],

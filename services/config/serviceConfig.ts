@@ -49,6 +49,11 @@ export const SERVICE_OPTIONS = {
     description: 'Most bytes of one fetch response over all partitions of a broker (memory bound of fetching)',
   },
   fetchMaxWaitMs: { env: 'MEDISTILL_FETCH_MAX_WAIT_MS', schema: int(0, 10_000).default(50), description: 'Longest wait of the broker for data before it answers a fetch; also how long a paused consumer sleeps before it fetches again after resume' },
+  outageBudgetMs: {
+    env: 'MEDISTILL_OUTAGE_BUDGET_MS',
+    schema: int(0, 86_400_000).default(120_000),
+    description: 'Longest Kafka or the schema registry may stay unreachable while a service retries with backoff; past it the service exits non-zero for its orchestrator to restart it',
+  },
   shutdownTimeoutMs: { env: 'MEDISTILL_SHUTDOWN_TIMEOUT_MS', schema: int(0, 600_000).default(30_000), description: 'Longest drain on SIGTERM before in-flight work is abandoned (it is redelivered)' },
   metricsPort: { env: 'MEDISTILL_METRICS_PORT', schema: int(0, 65_535).default(9464), description: 'Port of /metrics, /healthz and /readyz (0: any free port)' },
   metricsHost: { env: 'MEDISTILL_METRICS_HOST', schema: z.string().min(1).default('0.0.0.0'), description: 'Address the metrics server listens on' },

@@ -9,7 +9,7 @@
  *   ├─ ContractError        bytes that do not decode, values that do not encode: dead-letter
  *   ├─ LlmError             the model server failed; `retriable` per cause
  *   ├─ EutilsError          NCBI E-utilities failed; `retriable` per cause
- *   ├─ InfrastructureError  the broker or the registry failed: crash, restart, the message is redelivered
+ *   ├─ InfrastructureError  the broker or the registry failed: retried within the outage budget, then crash and restart; the message is redelivered
  *   ├─ StorageError         a local file could not be read or written
  *   ├─ LimitError           a bounded queue or bucket refused a request
  *   ├─ ProgrammingError     a component was used against its contract: a bug, never retried
@@ -477,6 +477,16 @@ export class ServiceStartError extends InfrastructureError {
 export class RegistryUnavailableError extends InfrastructureError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, { retriable: true, cause: options.cause });
+  }
+}
+
+/**
+ * Kafka or the schema registry stayed unreachable past the service's outage budget
+ * (MEDISTILL_OUTAGE_BUDGET_MS): the service exits non-zero so that its orchestrator restarts it.
+ */
+export class OutageBudgetExceededError extends InfrastructureError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { retriable: false, cause: options.cause });
   }
 }
 

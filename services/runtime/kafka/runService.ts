@@ -121,6 +121,7 @@ async function buildRunner<T>(
     log: ctx.log,
     instrumentation,
     eventStage: options.name,
+    outageBudgetMs: config.outageBudgetMs,
   };
   if ('buildStage' in options) {
     const built = await options.buildStage(ctx);

@@ -9,7 +9,8 @@ import { createKeyOrder } from './keyOrder.ts';
 import { createRunnerLifecycle, drainGate, type KafkaRunner } from './kafkaRunner.ts';
 import { createOutputProducer, type OutputProducer } from './outputProducer.ts';
 import { systemClock, type RuntimeClock } from './runtimeClock.ts';
-import type { StageOutput, ValueCodec } from './stageRunner.ts';
+import { createOutageBudget } from './outageBudget.ts';
+import { DEFAULT_OUTAGE_BUDGET_MS, type StageOutput, type ValueCodec } from './stageRunner.ts';
 
 /** One item a source hands out; `ack` once everything it became is safe, so its checkpoint may move. */
 export interface SourceEntry<T> {
@@ -59,6 +60,10 @@ export interface SourceRunnerOptions<T> {
   /** The `stage` the events carry (default: the source's name). */
   eventStage?: string;
   clock?: RuntimeClock;
+  /** Longest Kafka or the registry may stay unreachable while produces are retried (default 120 s). */
+  outageBudgetMs?: number;
+  /** First delay of outage retries (doubled per attempt, at most 5 s); default 250. */
+  outageRetryBaseMs?: number;
 }
 
 /** The topic label of records taken in from a source rather than a topic. */
@@ -94,13 +99,29 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
   });
   const lifecycle = createRunnerLifecycle(shutdown);
   const keyOrder = createKeyOrder();
+  const budget = createOutageBudget({
+    budgetMs: options.outageBudgetMs ?? DEFAULT_OUTAGE_BUDGET_MS,
+    baseDelayMs: options.outageRetryBaseMs,
+    clock,
+    name: source.name,
+    log,
+  });
+  const produceAbort = new AbortController();
+  let crashed = false;
   const crash = (err: unknown): void => {
-    log(`${source.name}: fatal: ${err instanceof Error ? err.message : String(err)}`);
+    // One line: what fails after the first crash (sends cut off by its shutdown) says nothing new.
+    if (!crashed) log(`${source.name}: fatal: ${err instanceof Error ? err.message : String(err)}`);
+    crashed = true;
     lifecycle.crash(err);
   };
+  const encode = (topic: string, value: unknown): Promise<Buffer> =>
+    budget.ride('registry', 'encoding', () => codec.encode(topic, value), produceAbort.signal);
+  // A refused produce is retried through the outage; a copy the broker kept before it failed is
+  // a redelivery that consumers drop by key.
+  const send = (message: Parameters<OutputProducer['send']>[0]): Promise<void> =>
+    budget.ride('kafka', 'producing', () => (output as OutputProducer).send(message), produceAbort.signal);
 
   async function produce(result: SourceResult): Promise<void> {
-    const out = output as OutputProducer;
     if (result.kind === 'produce') {
       // Marked when taken in, not when acknowledged: a copy read while the first is still in
       // flight is dropped too. A failed send crashes the runner, so no key is marked wrongly for long.
@@ -110,9 +131,9 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
         return;
       }
       const encoded = await Promise.all(
-        result.outputs.map(async (o) => ({ topic: o.topic, key: o.key, value: o.value === null ? null : await codec.encode(o.topic, o.value) })),
+        result.outputs.map(async (o) => ({ topic: o.topic, key: o.key, value: o.value === null ? null : await encode(o.topic, o.value) })),
       );
-      await Promise.all(encoded.map((o) => out.send(o)));
+      await Promise.all(encoded.map((o) => send(o)));
       for (const o of result.outputs) {
         if (o.value === null) counts.tombstones++;
         else counts.produced++;
@@ -131,7 +152,7 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
       error: result.error,
       codeVersion: options.codeVersion,
     });
-    await out.send({ topic: letter.topic, key, value: await codec.encode(letter.topic, letter.value), headers: { ...letter.headers, ...result.headers } });
+    await send({ topic: letter.topic, key, value: await encode(letter.topic, letter.value), headers: { ...letter.headers, ...result.headers } });
     counts.deadLettered++;
     bus.emit({ type: 'hop.dead_lettered', stage: name, reason: failureReason(result.error) });
   }
@@ -142,9 +163,9 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
       entry.ack();
       bus.emit({ type: 'hop.processed', stage: name, topic: SOURCE_TOPIC_LABEL, seconds: (clock.now() - started) / 1000 });
     } catch (err) {
-      // The output producer fails only when the broker refused: restart, and the unacknowledged
-      // items are read again from the last checkpoint.
-      crash(err);
+      // Past the outage budget: restart, and the unacknowledged items are read again from the
+      // last checkpoint. Sends cut short by a stop are read again the same way, without a word.
+      if (!produceAbort.signal.aborted) crash(err);
     } finally {
       gate.leave();
       bus.emit({ type: 'hop.in_flight', stage: name, count: gate.inFlight });
@@ -195,6 +216,7 @@ export function createSourceRunner<T>(options: SourceRunnerOptions<T>): KafkaRun
     reading.abort();
     const left = await drainGate(gate, clock, timeoutMs);
     if (left > 0) log(`${source.name}: ${left} item(s) not acknowledged at shutdown; they are read again after a restart`);
+    produceAbort.abort();
     await output?.flush().catch(() => undefined);
     connected = false;
     await producer?.disconnect().catch(() => undefined);

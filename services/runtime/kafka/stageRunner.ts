@@ -11,6 +11,7 @@ import type { BatchContext, ConsumedMessage, ConsumerPort, FetchSettings, KafkaP
 import { createKeyOrder } from './keyOrder.ts';
 import { createRunnerLifecycle, drainGate, type KafkaRunner } from './kafkaRunner.ts';
 import { every, sleep, systemClock, type RuntimeClock } from './runtimeClock.ts';
+import { createOutageBudget, type OutageBudget } from './outageBudget.ts';
 
 /** One message a stage emits; a null value is a tombstone (a deleted paper). */
 export interface StageOutput {
@@ -95,7 +96,20 @@ export interface StageRunnerOptions {
   eventStage?: string;
   /** Time of retry sleeps, the commit interval and the drain deadline (default: the system clock). */
   clock?: RuntimeClock;
+  /**
+   * Longest Kafka or the registry may stay unreachable while the runner retries (produces, decodes,
+   * commits, the consumer's own restarts); past it the runner crashes with one line. Default 120 s.
+   */
+  outageBudgetMs?: number;
+  /** First delay of outage retries (doubled per attempt, at most 5 s); default 250, small in tests. */
+  outageRetryBaseMs?: number;
 }
+
+/** Default of {@link StageRunnerOptions.outageBudgetMs} (and MEDISTILL_OUTAGE_BUDGET_MS). */
+export const DEFAULT_OUTAGE_BUDGET_MS = 120_000;
+
+/** How often the runner checks whether an outage outlasted its budget. */
+const OUTAGE_CHECK_MS = 1000;
 
 /** A stage runner: a KafkaRunner that consumes a topic. */
 export type StageRunner = KafkaRunner;
@@ -147,16 +161,39 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
   let stopCommits: (() => void) | null = null;
   let connected = false;
   let assignedPartitions = new Set<number>();
+  let stopWatchdog: (() => void) | null = null;
+  let shuttingDown = false;
+  let crashed = false;
+  const budget: OutageBudget = createOutageBudget({
+    budgetMs: options.outageBudgetMs ?? DEFAULT_OUTAGE_BUDGET_MS,
+    baseDelayMs: options.outageRetryBaseMs,
+    clock,
+    name: stage.name,
+    log,
+  });
+
+  /**
+   * Pauses or resumes the input topic. While the client restarts its consumer after a lost
+   * connection it refuses both; the state is applied again when the consumer rejoins its group.
+   */
+  const setPaused = (paused: boolean): void => {
+    try {
+      if (paused) consumer?.pause(stage.inputTopic);
+      else consumer?.resume(stage.inputTopic);
+    } catch {
+      // Re-applied in onGroupJoin.
+    }
+  };
 
   const gate = createInFlightGate({
     maxInFlight: options.maxInFlight,
     pause: () => {
-      consumer?.pause(stage.inputTopic);
+      setPaused(true);
       bus.emit({ type: 'hop.paused', stage: name, paused: true });
     },
     resume: () => {
       // A drain empties the gate too; the consumer stays paused once stopping.
-      if (!lifecycle.stopping) consumer?.resume(stage.inputTopic);
+      if (!shuttingDown) setPaused(false);
       bus.emit({ type: 'hop.paused', stage: name, paused: false });
     },
   });
@@ -165,7 +202,9 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
   const keyOrder = createKeyOrder();
 
   const crash = (err: unknown): void => {
-    log(`${stage.name}: fatal: ${err instanceof Error ? err.message : String(err)}`);
+    // One line: what fails after the first crash (sends cut off by its shutdown) says nothing new.
+    if (!crashed) log(`${stage.name}: fatal: ${err instanceof Error ? err.message : String(err)}`);
+    crashed = true;
     lifecycle.crash(err);
   };
 
@@ -189,11 +228,13 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       // A sink makes what it accepted durable before the offsets that produced it are committed.
       if (stage.flush) await stage.flush();
       await consumer.commitOffsets(offsets);
+      budget.reached('kafka');
       tracker.markCommitted(offsets);
       bus.emit({ type: 'hop.committed', stage: name, partitions: offsets.length });
     } catch (err) {
-      // A failed commit only means redelivery after a restart or rebalance; keep going.
-      log(`${stage.name}: commit failed (${err instanceof Error ? err.message : String(err)}); will retry`);
+      // A failed commit only means redelivery after a restart or rebalance; the next interval
+      // tries again, and an outage that lasts is ended by the budget.
+      budget.failed('kafka', 'committing offsets', err);
     }
   }
 
@@ -208,8 +249,8 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       error: err,
       codeVersion: options.codeVersion,
     });
-    const bytes = await codec.encode(topic, value);
-    await (output as OutputProducer).send({ topic, key: env.message.key, value: bytes, headers });
+    const bytes = await budget.ride('registry', 'encoding a dead letter', () => codec.encode(topic, value), abort.signal);
+    await budget.ride('kafka', 'producing', () => (output as OutputProducer).send({ topic, key: env.message.key, value: bytes, headers }), abort.signal);
     bus.emit({ type: 'hop.dead_lettered', stage: name, reason });
     log(`${stage.name}: dead-lettered ${env.topic}[${env.partition}]@${env.message.offset} to ${topic}: ${reason}: ${value.errorMessage}`);
   }
@@ -224,7 +265,8 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       while (true) {
         attempt++;
         try {
-          const decoded = env.message.value === null ? null : await codec.decode(env.message.value);
+          const bytes = env.message.value;
+          const decoded = bytes === null ? null : await budget.ride('registry', 'decoding', () => codec.decode(bytes), abort.signal);
           const input: StageInput = { key, value: decoded, topic: env.topic, partition: env.partition, offset: env.message.offset };
           const dedupKey = stage.dedupKey?.(input) ?? null;
           if (dedupKey !== null && dedup.has(dedupKey)) {
@@ -233,16 +275,22 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
           }
           const outputs = await stage.process(input, abort.signal);
           const encoded = await Promise.all(
-            outputs.map(async (o) => ({ topic: o.topic, key: o.key, value: o.value === null ? null : await codec.encode(o.topic, o.value) })),
+            outputs.map(async (o) => {
+              const value = o.value;
+              return { topic: o.topic, key: o.key, value: value === null ? null : await budget.ride('registry', 'encoding', () => codec.encode(o.topic, value), abort.signal) };
+            }),
           );
-          await Promise.all(encoded.map((o) => out.send(o)));
+          // A refused produce is retried through the outage; a copy the broker kept before it
+          // failed is a redelivery that consumers drop by key.
+          await Promise.all(encoded.map((o) => budget.ride('kafka', 'producing', () => out.send(o), abort.signal)));
           for (const o of outputs) bus.emit({ type: 'hop.produced', stage: name, topic: o.topic });
           if (dedupKey !== null) dedup.seen(dedupKey);
           break;
         } catch (err) {
-          if (err instanceof InfrastructureError) throw err;
           // Work cut short by shutdown is neither retried nor dead-lettered: it is redelivered.
           if (abort.signal.aborted) return;
+          // Past the outage budget (or refused for good): crash, and the message is redelivered after the restart.
+          if (err instanceof InfrastructureError) throw err;
           const action = decideFailure(err, attempt, options.maxAttempts, options.retryBaseMs);
           if (action.kind === 'crash') throw err;
           if (action.kind === 'retry') {
@@ -283,6 +331,7 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
 
   async function eachBatch(context: BatchContext): Promise<void> {
     const { batch, resolveOffset, heartbeat } = context;
+    budget.reached('kafka');
     bus.emit({ type: 'hop.batch', stage: name, size: batch.messages.length });
     for (const message of batch.messages) {
       // At the bound the input topic is paused and the batch waits here: memory is bounded by
@@ -316,20 +365,32 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       const lost = [...assignedPartitions].filter((p) => !now.has(p));
       if (lost.length) tracker.revoke(stage.inputTopic, lost);
       assignedPartitions = now;
+      budget.reached('kafka');
+      // A consumer the client restarted starts unpaused: pause it again if the gate is still full.
+      if (gate.paused || shuttingDown) setPaused(true);
       log(`${stage.name}: joined ${options.groupId}, partitions ${assigned.join(',') || 'none'}`);
     });
     consumer.onCrash((error, restart) => {
-      if (!restart) crash(error);
+      // The client restarts its consumer after a retriable failure (a lost broker, a coordinator
+      // not ready); the budget bounds how long that may go on.
+      if (restart) budget.failed('kafka', 'consuming', error);
+      else crash(error);
     });
     await consumer.subscribe({ topic: stage.inputTopic, fromBeginning: options.fromBeginning ?? true });
     await consumer.run(eachBatch);
     stopCommits = every(clock, options.commitIntervalMs ?? 1000, () => void commit());
+    stopWatchdog = every(clock, OUTAGE_CHECK_MS, () => {
+      const over = budget.exceeded();
+      if (over) crash(over);
+    });
     connected = true;
   }
 
   /** Stop fetching, drain (up to timeoutMs), cut the rest short, flush, commit, disconnect. */
   async function shutdown(timeoutMs: number): Promise<void> {
-    consumer?.pause(stage.inputTopic);
+    shuttingDown = true;
+    stopWatchdog?.();
+    setPaused(true);
     const left = await drainGate(gate, clock, timeoutMs);
     if (left > 0) log(`${stage.name}: ${left} message(s) still in flight at shutdown; they will be redelivered`);
     abort.abort();

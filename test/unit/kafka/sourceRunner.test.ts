@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../../services/errors/medistillErrors.ts';
+import { InfrastructureError, InvalidInputError } from '../../../services/errors/medistillErrors.ts';
 import { createInstrumentation } from '../../../services/instrumentation/instrumentation.ts';
 import type { InstrumentationEvent } from '../../../services/instrumentation/instrumentationEvents.ts';
 import { createSourceRunner, type KafkaSource, type SourceEntry } from '../../../services/runtime/kafka/sourceRunner.ts';
@@ -28,7 +28,7 @@ function listSource(items: Item[], acked: number[], signalSeen: { aborted: boole
   };
 }
 
-function runnerFor(source: KafkaSource<Item>, maxInFlight = 100, codec = jsonCodec) {
+function runnerFor(source: KafkaSource<Item>, maxInFlight = 100, codec = jsonCodec, outageBudgetMs = 0, log: (line: string) => void = () => undefined) {
   const producer = createFakeProducer();
   const bus = createInstrumentation();
   const events: InstrumentationEvent[] = [];
@@ -41,9 +41,11 @@ function runnerFor(source: KafkaSource<Item>, maxInFlight = 100, codec = jsonCod
     batchSize: 1,
     batchMs: 0,
     codeVersion: 'test',
-    log: () => undefined,
+    log,
     instrumentation: bus,
     eventStage: 'ingest',
+    outageBudgetMs,
+    outageRetryBaseMs: 1,
   });
   return { runner, producer, events };
 }
@@ -103,7 +105,20 @@ describe('createSourceRunner (fake producer)', () => {
     expect(producer.calls.filter((c) => c === 'disconnect')).toHaveLength(1);
   });
 
-  it('crashes when the broker refuses, without acknowledging the item', async () => {
+  it('retries a refused produce within the outage budget: the item is acknowledged once the broker takes it, and the outage is logged once', async () => {
+    const acked: number[] = [];
+    const lines: string[] = [];
+    const { runner, producer } = runnerFor(listSource([{ key: '1', value: { v: 1 } }], acked), 100, jsonCodec, 60_000, (l) => void lines.push(l));
+    producer.failNext(new InfrastructureError('Connection error: connect ECONNREFUSED'));
+    await runner.start();
+    await runner.done;
+    expect(acked).toEqual([0]);
+    expect(producer.sent.map((s) => String(s.message.key))).toEqual(['1']);
+    expect(lines.filter((l) => l.includes('ECONNREFUSED'))).toHaveLength(1);
+    expect(lines.some((l) => /Kafka reachable again/.test(l))).toBe(true);
+  });
+
+  it('crashes when the broker refuses past the outage budget, without acknowledging the item', async () => {
     const acked: number[] = [];
     const { runner, producer } = runnerFor(listSource([{ key: '1', value: { v: 1 } }], acked));
     producer.failNext(new Error('NOT_ENOUGH_REPLICAS'));

@@ -166,6 +166,14 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
+  it('keeps the registry\'s schemas in KafkaSQL on the stack\'s broker, so a registry restart keeps every schema and id', () => {
+    const registryEnv = environment(service('registry'));
+    expect(registryEnv.APICURIO_STORAGE_KIND).toBe('kafkasql');
+    const kafkaEnv = environment(service('kafka'));
+    expect(kafkaEnv.KAFKA_ADVERTISED_LISTENERS?.split(',').map((l) => l.replace(/^\w+:\/\//, ''))).toContain(registryEnv.APICURIO_KAFKASQL_BOOTSTRAP_SERVERS);
+    expect((service('registry').depends_on as Record<string, { condition?: string }>).kafka?.condition).toBe('service_healthy');
+  });
+
   it('runs ingest on E-utilities with its checkpoints, and export with its dataset, on named volumes', () => {
     const ingest = loadServiceConfig({ ...environment(service('ingest')), MEDISTILL_EUTILS_EMAIL: 'a@example.org' });
     expect(ingest.ingestSource).toBe('eutils');

@@ -1,0 +1,21 @@
+import { faultRowFailed, formatFaultTable, runFaultSuite } from './faultSuite.ts';
+
+/**
+ * `npm run faults`: the fault suite at operator scale (FAULT_TRIALS trials of FAULT_RECORDS records per
+ * fault, the broker and registry down FAULT_DOWN_MS, FAULT_SEED for the SIGKILL choices); prints the
+ * table and exits 1 on any loss, duplicate, crash, leak or trial that did not recover.
+ */
+const num = (name: string, fallback: number): number => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(v) || v < 0) throw new Error(`${name} must be a non-negative integer, got ${process.env[name]}`);
+  return v;
+};
+const rows = await runFaultSuite({
+  trials: num('FAULT_TRIALS', 3),
+  recordsPerTrial: num('FAULT_RECORDS', 60),
+  downMs: num('FAULT_DOWN_MS', 20_000),
+  seed: num('FAULT_SEED', 12),
+  log: (line) => process.stderr.write(`${line}\n`),
+});
+process.stdout.write(`${formatFaultTable(rows)}\n`);
+process.exitCode = rows.some(faultRowFailed) ? 1 : 0;

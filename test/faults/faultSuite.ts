@@ -46,7 +46,7 @@ export interface FaultRow {
   recovered: number;
 }
 
-const MESH = new URL('../../samples/mesh/desc-sample.xml', import.meta.url).pathname;
+const MESH = new URL('../fixtures/pipeline-sample/desc-sample.xml', import.meta.url).pathname;
 const STAGES = ['annotate', 'generate', 'judge', 'export'] as const;
 type StageName = (typeof STAGES)[number];
 /** A secret that must appear in no output channel. */

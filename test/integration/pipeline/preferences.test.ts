@@ -18,8 +18,8 @@ import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/open
 import { simulatedModel } from '../../support/simulatedModel.ts';
 import { candidate, judged } from '../../unit/metrics/qualityFixtures.ts';
 
-const SAMPLES = new URL('../../../samples/pubmed/', import.meta.url).pathname;
-const MESH = new URL('../../../samples/mesh/desc-sample.xml', import.meta.url).pathname;
+const SAMPLES = new URL('../../fixtures/pipeline-sample/pubmed/', import.meta.url).pathname;
+const MESH = new URL('../../fixtures/pipeline-sample/desc-sample.xml', import.meta.url).pathname;
 
 let stack: LocalStack;
 let work: string;

@@ -96,7 +96,7 @@ const MAX_FETCH_ERROR_BYTES = 64 * 1024;
 const PEEK_CHARS = 4096;
 const FETCH_ROOT = /<(PubmedArticleSet|PubmedArticle|PubmedBookArticle|eFetchResult|ERROR)\b/;
 /** Headroom on NCBI's limit: requests are counted on arrival, so network jitter must not push two into one second. */
-const RATE_MARGIN = 1.05;
+const RATE_MARGIN = 1.1;
 
 /** An answer whose headers arrived, with its per-attempt timeout still running over the body. */
 interface OpenAnswer {

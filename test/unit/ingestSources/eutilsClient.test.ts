@@ -33,7 +33,7 @@ describe('E-utilities client', () => {
       // Four requests within one second would exceed NCBI's 3/s.
       expect((times[i + 3] ?? 0) - (times[i] ?? 0)).toBeGreaterThanOrEqual(1000);
     }
-    // And the limiter does not crawl: 12 requests take about 11 intervals of ~350 ms.
+    // And the limiter does not crawl: 12 requests take about 11 intervals of ~367 ms.
     expect((times[11] ?? 0) - (times[0] ?? 0)).toBeLessThan(5000);
   });
 

@@ -5,6 +5,11 @@ import { startRegistryProbe, type RegistryProbe } from '../../../services/runtim
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `ok()` holds (or 5 s pass): a loaded machine may run the 20 ms probe late. */
+async function until(ok: () => boolean): Promise<void> {
+  for (const end = Date.now() + 5000; !ok() && Date.now() < end; ) await wait(10);
+}
+
 let server: Server | null = null;
 let probe: RegistryProbe | null = null;
 afterEach(async () => {
@@ -24,18 +29,18 @@ describe('startRegistryProbe', () => {
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/apis/ccompat/v7`;
     probe = startRegistryProbe({ registryUrl: url, auth: { username: 'u', password: 'p' }, intervalMs: 20 });
-    await wait(80);
+    await until(() => auth !== undefined);
     expect(probe.ok).toBe(true);
     expect(auth).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
     status = 503;
-    await wait(80);
+    await until(() => !probe!.ok);
     expect(probe.ok).toBe(false);
     expect(probe.reason).toContain('503');
   });
 
   it('reports an unreachable registry', async () => {
     probe = startRegistryProbe({ registryUrl: 'http://127.0.0.1:1/apis/ccompat/v7', intervalMs: 20, timeoutMs: 200 });
-    await wait(150);
+    await until(() => probe!.reason !== null);
     expect(probe.ok).toBe(false);
     expect(probe.reason).toMatch(/unreachable/);
   });

@@ -4,7 +4,7 @@ import { abstractText, type PubmedArticle } from '../model/pubmedRecord.ts';
 
 /** The part of the literature index neighbours need: ranked documents with their descriptors. */
 export interface NeighbourSearch {
-  search(text: string, options: { k: number; excludePmid?: string; maxTerms?: number }): { documents: readonly { pmid: string; score: number; meshUis: readonly string[] }[] };
+  search(text: string, options: { k: number; excludePmid?: string; maxTerms?: number }): { outcome?: string; documents: readonly { pmid: string; score: number; meshUis: readonly string[] }[] };
 }
 
 export interface NeighbourOptions {

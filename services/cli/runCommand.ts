@@ -6,8 +6,6 @@ import { packageRoot } from '../config/packageRoot.ts';
 import { resolveInputFiles, readPubmedInputs } from '../ingest/readPubmedInputs.ts';
 import { loadMeshVocabulary } from '../mesh/loadMeshVocabulary.ts';
 import { createAnnotateContext } from '../annotate/annotateContext.ts';
-import { annotateRecord } from '../annotate/annotateRecord.ts';
-import type { PubmedArticle } from '../model/pubmedRecord.ts';
 import { createHierarchyScorer } from '../mesh/meshSimilarity.ts';
 import { createFailureLog } from '../runtime/inprocess/failureLog.ts';
 import { runPipeline, type RunResult } from '../runtime/inprocess/runPipeline.ts';
@@ -26,6 +24,7 @@ import { createGenerateStage } from '../stages/generateStage.ts';
 import { createJudgeStage } from '../stages/judgeStage.ts';
 import { createExportStage } from '../stages/exportStage.ts';
 import { createIndexStage } from '../stages/indexStage.ts';
+import { createNeighbourAnnotation } from '../annotate/neighbourAnnotation.ts';
 import { withSideSink } from '../stages/withSideSink.ts';
 import { buildRetrieval, type RetrievalParts } from './buildRetrieval.ts';
 import { createPreferencesStage } from '../stages/preferencesStage.ts';
@@ -231,9 +230,7 @@ export async function runCommand(argv: string[], io: { stdout: NodeJS.WriteStrea
     let snapshot = { records: 0, accepted: 0, failed: 0, fraction: null as number | null };
     const fileIndex = new Map(files.map((f, i) => [f, i]));
 
-    const reach = createAnnotateContext(vocab, { minScore: 0, maxTerms: 200, generalTerms: 'keep' });
-    const neighbours =
-      retrieval && v['mesh-neighbours'] ? { search: retrieval.index, vocab, textCandidates: (r: PubmedArticle) => annotateRecord(r, reach).mesh } : undefined;
+    const neighbours = retrieval && v['mesh-neighbours'] ? createNeighbourAnnotation(retrieval.index, vocab) : undefined;
     const annotate = createAnnotateStage({ ctx: annotateCtx, neighbours });
     const stages = [
       // Every annotated abstract goes into the literature index before its candidates are judged.

@@ -35,6 +35,7 @@ import { buildRetrieval } from './buildRetrieval.ts';
 import { createIndexStage } from '../stages/indexStage.ts';
 import { subscribeRetrievalMetrics } from '../metrics/retrievalMetrics.ts';
 import { bundledMeshPath } from './runCommand.ts';
+import { createNeighbourAnnotation } from '../annotate/neighbourAnnotation.ts';
 
 export const STAGE_SERVICES = ['annotate', 'index', 'generate', 'judge', 'preferences', 'export'] as const;
 export type StageServiceName = (typeof STAGE_SERVICES)[number];
@@ -113,12 +114,18 @@ function inBatchMode(stage: KafkaStage, mode: string, ctx: StageContext): KafkaS
 export async function buildStage(name: StageServiceName, ctx: StageContext): Promise<KafkaStage | KafkaStage[]> {
   const { instrumentation } = ctx;
   if (name !== 'export' && name !== 'index') subscribeQualityMetrics(ctx.registry, name, instrumentation);
-  if (name === 'index' || name === 'judge') subscribeRetrievalMetrics(ctx.registry, name, instrumentation);
+  if (name === 'index' || name === 'judge' || (name === 'annotate' && ctx.config.meshNeighbours)) subscribeRetrievalMetrics(ctx.registry, name, instrumentation);
   const asKafka = (definition: Parameters<typeof kafkaStageOf>[0]) => kafkaStageOf(definition, { codeVersion: ctx.codeVersion, instrumentation });
   switch (name) {
     case 'annotate': {
       const vocab = await loadVocab(ctx);
-      return asKafka(createAnnotateStage({ ctx: createAnnotateContext(vocab) }));
+      if (!ctx.config.meshNeighbours) return asKafka(createAnnotateStage({ ctx: createAnnotateContext(vocab) }));
+      if (!ctx.config.indexDir) throw new RuntimeConfigError('MEDISTILL_MESH_NEIGHBOURS needs MEDISTILL_INDEX_DIR: the folder an index service beside annotate writes');
+      // Like the judge: the indexer beside it materialises pubmed.annotated.v1 into the folder, annotate only reads.
+      const retrieval = buildRetrieval({ dir: ctx.config.indexDir, config: ctx.config, env: ctx.env, vocab });
+      for (const line of retrieval.settingsLines) ctx.log(line);
+      ctx.log('mesh neighbours: on (records without NLM headings also get the MeSH of their nearest indexed papers)');
+      return asKafka(createAnnotateStage({ ctx: createAnnotateContext(vocab), neighbours: createNeighbourAnnotation(retrieval.index, vocab) }));
     }
     case 'generate': {
       const backends = await buildServiceBackends(name, ctx);

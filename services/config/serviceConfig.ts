@@ -105,7 +105,12 @@ export const SERVICE_OPTIONS = {
     description: 'Lifetime of new cache entries (e.g. 30d); unset: entries never expire (medistill cache prune removes old ones)',
   },
   itemsPerRecord: { env: 'MEDISTILL_ITEMS_PER_RECORD', schema: int(1, 20).default(3), description: 'Candidates asked per record' },
-  indexDir: { env: 'MEDISTILL_INDEX_DIR', schema: z.string().min(1).optional(), description: 'Folder of the literature index (SQLite FTS5); the index service writes it, judge reads it; unset: judge runs without retrieval' },
+  indexDir: { env: 'MEDISTILL_INDEX_DIR', schema: z.string().min(1).optional(), description: 'Folder of the literature index (SQLite FTS5); the index service writes it, judge (and annotate with MEDISTILL_MESH_NEIGHBOURS) read it; unset: judge runs without retrieval' },
+  meshNeighbours: {
+    env: 'MEDISTILL_MESH_NEIGHBOURS',
+    schema: bool.default(false),
+    description: 'annotate: records without NLM headings also get the MeSH of their nearest papers in the index at MEDISTILL_INDEX_DIR (source neighbours); needs an index service beside annotate',
+  },
   retrievalK: { env: 'MEDISTILL_RETRIEVAL_K', schema: int(1, 100).default(5), description: 'Documents retrieved per question for the retrieval-grounded hierarchy score' },
   embeddingsBaseUrl: { env: 'MEDISTILL_EMBEDDINGS_BASE_URL', schema: z.url().optional(), description: 'OpenAI-compatible /v1/embeddings base URL; set: hybrid (BM25 + dense) retrieval' },
   embeddingsApiKey: { env: 'MEDISTILL_EMBEDDINGS_API_KEY', schema: z.string().min(1).optional(), description: 'Embeddings API key (default: the LLM API key)', secret: true },

@@ -1,7 +1,7 @@
 import { PUBMED_ANNOTATED, PUBMED_RECORDS } from '../contracts/topicContracts.ts';
 import type { AnnotateContext } from '../annotate/annotateContext.ts';
 import { annotateRecord } from '../annotate/annotateRecord.ts';
-import { withNeighbourMesh, type NeighbourAnnotation } from '../annotate/neighbourMesh.ts';
+import { withNeighbourMesh, type NeighbourAnnotation, type NeighbourSearch } from '../annotate/neighbourMesh.ts';
 import type { AnnotatedRecord } from '../model/annotatedRecord.ts';
 import type { PubmedArticle } from '../model/pubmedRecord.ts';
 import { passTombstone, stageResult, type StageDefinition, type StageResult } from './stageDefinition.ts';
@@ -35,7 +35,21 @@ export function createAnnotateStage(options: AnnotateStageOptions): StageDefinit
     async process(input, { instrumentation }): Promise<StageResult<AnnotatedRecord, AnnotateOutcome>> {
       if (input.value === null) return passTombstone(input.key);
       const annotated = annotateRecord(input.value, ctx);
-      if (options.neighbours) annotated.mesh = withNeighbourMesh(input.value, annotated.mesh, options.neighbours);
+      const nb = options.neighbours;
+      if (nb && input.value.meshHeadings.length === 0) {
+        // The neighbours' query is a retrieval like the judge's: counted by outcome (an empty index, no hits) and timed.
+        const started = performance.now();
+        let outcome = 'no_hits';
+        const search: NeighbourSearch = {
+          search(text, o) {
+            const found = nb.search.search(text, o);
+            outcome = found.outcome ?? (found.documents.length > 0 ? 'hits' : 'no_hits');
+            return found;
+          },
+        };
+        annotated.mesh = withNeighbourMesh(input.value, annotated.mesh, { ...nb, search });
+        instrumentation.emit({ type: 'retrieval.query', stage: 'annotate', outcome, seconds: (performance.now() - started) / 1000 });
+      }
       instrumentation.emit({ type: 'quality.annotated', stage: 'annotate', record: annotated });
       return stageResult('annotated', [{ key: input.key, value: annotated }]);
     },

@@ -8,13 +8,15 @@ import { startLocalStack, type LocalStack } from '../../../deploy/local/localSta
 import { pollUntil } from '../../../deploy/local/pollUntil.ts';
 import { createAvroCodec, type AvroCodec } from '../../../services/contracts/avroCodec.ts';
 import { TOPICS } from '../../../services/contracts/avroSchemas.ts';
-import type { RecordJudgementMessage } from '../../../services/contracts/topicMessages.ts';
+import type { AnnotatedRecordMessage, RecordJudgementMessage } from '../../../services/contracts/topicMessages.ts';
 import { INDEX_FILE, openLiteratureIndex } from '../../../services/retrieval/literatureIndex.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.ts';
 import { readTopic } from '../../support/topicReader.ts';
 
 const CORPUS = new URL('../../fixtures/pubmed/retrieval-corpus.xml', import.meta.url).pathname;
 const MESH = new URL('../../fixtures/mesh/retrieval-mesh.xml', import.meta.url).pathname;
+/** One asthma paper NLM has not indexed yet: no MeshHeadingList. */
+const UNINDEXED = new URL('../../fixtures/pubmed/unindexed-asthma.xml', import.meta.url).pathname;
 
 let stack: LocalStack;
 let work: string;
@@ -106,5 +108,43 @@ describe('the index service beside the judge, on a real broker and registry', ()
     await producer.send({ topic: TOPICS.records, messages: [{ key: '41000009', value: null }] });
     await producer.disconnect();
     await waitFor('the deleted paper to leave the index', () => indexCount() === 9);
+  });
+
+  // Runs on what the test above left: the index beside the services holds the corpus.
+  it('annotate with MEDISTILL_MESH_NEIGHBOURS gives a record without a MeshHeadingList the descriptors of its indexed neighbours, and the indexer leaves them out of the index', { timeout: 120_000 }, async () => {
+    const plain = services.get('annotate')!;
+    plain.kill('SIGTERM');
+    expect(await plain.exited).toBe(0);
+    await waitFor('the index to hold the corpus', () => indexCount() === 9);
+    start('annotate', { MEDISTILL_MESH_NEIGHBOURS: 'true' });
+    const ingest = startServiceProcess('ingest', ['ingest'], env({ MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: UNINDEXED, MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state-unindexed') }), join(work, 'ingest-unindexed.log'));
+    expect(await ingest.exited).toBe(0);
+    const annotated = async (): Promise<AnnotatedRecordMessage | null> => {
+      for (const m of await readTopic(kafka, TOPICS.annotated)) if (m.key === '41000011' && m.value) return (await codec.decode(m.value)) as AnnotatedRecordMessage;
+      return null;
+    };
+    await waitFor('41000011 on pubmed.annotated.v1', async () => (await annotated()) !== null, 60_000);
+    const mesh = (await annotated())!.mesh;
+    const bySource = (source: string): string[] => mesh.filter((m) => m.source === source).map((m) => m.descriptorUi).sort();
+    // Asthma and Child the text names; Glucocorticoids and Administration, Inhalation it does not (it says
+    // "inhaled budesonide"): they are headings of the indexed asthma papers 41000001 and 41000003.
+    expect(bySource('dictionary')).toEqual(['D001249', 'D002648']);
+    expect(bySource('neighbours')).toEqual(['D000280', 'D005938']);
+    for (const m of mesh.filter((x) => x.source === 'neighbours')) {
+      expect(m.score).toBeGreaterThan(0.5);
+      expect(m.treeNumbers.length).toBeGreaterThan(0);
+    }
+    expect(bySource('nlm')).toEqual([]);
+
+    // The indexer adds the paper with the descriptors of its own text only: predictions never feed on one another.
+    await waitFor('the index to hold 41000011', () => indexCount() === 10);
+    const index = openLiteratureIndex({ dir: join(work, 'index'), readonly: true });
+    try {
+      expect([...(index.get('41000011')?.meshUis ?? [])].sort()).toEqual(['D001249', 'D002648']);
+    } finally {
+      index.close();
+    }
+    const log = await readFile(services.get('annotate')!.logFile, 'utf8');
+    expect(log).toMatch(/mesh neighbours: on/);
   });
 });

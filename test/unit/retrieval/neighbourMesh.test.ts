@@ -10,7 +10,8 @@ import type { AnnotatedRecord, MeshTerm } from '../../../services/model/annotate
 import { indexedDocumentOf } from '../../../services/retrieval/indexedDocument.ts';
 import { openLiteratureIndex, type LiteratureIndex } from '../../../services/retrieval/literatureIndex.ts';
 import { createAnnotateStage } from '../../../services/stages/annotateStage.ts';
-import { NO_INSTRUMENTATION } from '../../../services/instrumentation/instrumentation.ts';
+import { createInstrumentation, NO_INSTRUMENTATION } from '../../../services/instrumentation/instrumentation.ts';
+import { createNeighbourAnnotation } from '../../../services/annotate/neighbourAnnotation.ts';
 import { annotatedCorpus } from './retrievalCorpus.ts';
 
 let dir: string;
@@ -78,6 +79,30 @@ describe('MeSH from neighbours', () => {
     for (const ui of plain) expect(out.mesh.map((m) => m.descriptorUi)).toContain(ui);
     const indexed = record('41000001');
     expect(withNeighbourMesh(indexed, annotateRecord(indexed, ctx).mesh, nb).every((m) => m.source === 'nlm')).toBe(true);
+  });
+
+  it('the stage counts each neighbour query by outcome (an empty index too) and queries nothing for a record NLM indexed', async () => {
+    const emptyDir = await mkdtemp(join(tmpdir(), 'medistill-neighbours-empty-'));
+    const empty = openLiteratureIndex({ dir: emptyDir });
+    try {
+      const ctx = createAnnotateContext(vocab);
+      const events: { stage: string; outcome: string }[] = [];
+      const bus = createInstrumentation();
+      bus.on('retrieval.query', (e) => void events.push({ stage: e.stage, outcome: e.outcome }));
+      const context = { signal: new AbortController().signal, instrumentation: bus };
+      const run = async (search: LiteratureIndex, r: AnnotatedRecord['record']) =>
+        (await createAnnotateStage({ ctx, neighbours: createNeighbourAnnotation(search, vocab) }).process({ key: r.pmid, value: r, producedAt: new Date() }, context)).outputs[0]!.value!;
+      await run(index, record('41000001'));
+      expect(events).toEqual([]);
+      await run(index, { ...record('41000005'), meshHeadings: [] });
+      const cold = await run(empty, { ...record('41000005'), meshHeadings: [] });
+      expect(events).toEqual([{ stage: 'annotate', outcome: 'hits' }, { stage: 'annotate', outcome: 'empty_index' }]);
+      // Nothing to vote with: the dictionary's terms alone, nothing lost.
+      expect(cold.mesh.map((m) => m.descriptorUi)).toEqual(annotateRecord({ ...record('41000005'), meshHeadings: [] }, ctx).mesh.map((m) => m.descriptorUi));
+    } finally {
+      empty.close();
+      await rm(emptyDir, { recursive: true, force: true });
+    }
   });
 
   it('an empty index proposes nothing', async () => {

@@ -19,31 +19,56 @@ export interface NeighbourOptions {
   supportVote: number;
   /** Most descriptors added from neighbours (default 12). */
   maxAdded: number;
+  /** Words of title and abstract the neighbour query keeps (default 64). */
+  queryTerms: number;
+  /**
+   * How a neighbour's vote is weighted: `relative`, its BM25 score over the best one's, discounted by
+   * rank (1/log2(rank + 1)); `minmax`, its BM25 score normalised between the k-th and the best
+   * neighbour's (the last one weighs nothing, so a flat list of weak matches votes little).
+   */
+  weighting: NeighbourWeighting;
 }
 
-/** Chosen on the real samples (bench/meshNeighbours.ts, where the grid is printed): see bench/RESULTS.md. */
-export const NEIGHBOUR_DEFAULTS: Readonly<NeighbourOptions> = Object.freeze({ k: 10, minVote: 0.5, supportVote: 0.1, maxAdded: 12 });
+export const NEIGHBOUR_WEIGHTINGS = ['relative', 'minmax'] as const;
+export type NeighbourWeighting = (typeof NEIGHBOUR_WEIGHTINGS)[number];
 
-/** Query words taken from title and abstract: enough to find papers on the same subject. */
-const QUERY_TERMS = 64;
+/**
+ * Chosen on the development half of the real samples (bench/meshNeighbours.ts prints the grid and
+ * reports them on the other half): see bench/RESULTS.md.
+ */
+export const NEIGHBOUR_DEFAULTS: Readonly<NeighbourOptions> = Object.freeze({ k: 20, minVote: 0.35, supportVote: 0.1, maxAdded: 12, queryTerms: 128, weighting: 'minmax' as NeighbourWeighting });
+
+/** Each neighbour's weight (0..1) from its BM25 score and rank, as `weighting` says. */
+export function neighbourWeights(scores: readonly number[], weighting: NeighbourWeighting): number[] {
+  if (scores.length === 0) return [];
+  const best = Math.max(scores[0]!, 0);
+  if (weighting === 'minmax') {
+    const last = Math.max(scores[scores.length - 1]!, 0);
+    // One neighbour, or all equally close: each counts fully.
+    if (best - last <= 0) return scores.map(() => 1);
+    return scores.map((s) => Math.max(s - last, 0) / (best - last));
+  }
+  const top = best > 0 ? best : 1;
+  return scores.map((s, i) => Math.max(s, 0) / top / Math.log2(i + 2));
+}
 
 /**
  * MeSH from neighbours, as NLM's MTI uses PubMed Related Citations: the paper's title and abstract
  * retrieve the nearest indexed papers (BM25), and each descriptor those papers carry gets a vote
- * weighted by the neighbour's rank (1/log2(rank + 1)) and its score relative to the best one; the
- * vote, a share of the total weight (0..1), is the term's score. Descriptors at or above `minVote`
+ * weighted by the neighbour's score and rank (`weighting`); the vote, a share of the total weight
+ * (0..1), is the term's score. Descriptors at or above `minVote`
  * are returned with source `neighbours`, strongest first (at most `maxAdded`).
  */
 export function predictFromNeighbours(record: PubmedArticle, search: NeighbourSearch, vocab: MeshVocabulary, options: Partial<NeighbourOptions> = {}): MeshTerm[] {
-  const { k, minVote, maxAdded } = { ...NEIGHBOUR_DEFAULTS, ...options };
+  const { k, minVote, maxAdded, queryTerms, weighting } = { ...NEIGHBOUR_DEFAULTS, ...options };
   const text = `${record.title}\n${abstractText(record)}`;
-  const { documents } = search.search(text, { k, excludePmid: record.pmid, maxTerms: QUERY_TERMS });
+  const { documents } = search.search(text, { k, excludePmid: record.pmid, maxTerms: queryTerms });
   if (documents.length === 0) return [];
-  const top = documents[0]!.score > 0 ? documents[0]!.score : 1;
+  const weights = neighbourWeights(documents.map((d) => d.score), weighting);
   const votes = new Map<string, number>();
   let total = 0;
   documents.forEach((doc, i) => {
-    const w = Math.max(doc.score, 0) / top / Math.log2(i + 2);
+    const w = weights[i]!;
     total += w;
     for (const ui of new Set(doc.meshUis)) votes.set(ui, (votes.get(ui) ?? 0) + w);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnnotateContext } from '../../../services/annotate/annotateContext.ts';
 import { annotateRecord } from '../../../services/annotate/annotateRecord.ts';
-import { mergeNeighbourTerms, predictFromNeighbours, withNeighbourMesh } from '../../../services/annotate/neighbourMesh.ts';
+import { mergeNeighbourTerms, neighbourWeights, predictFromNeighbours, withNeighbourMesh } from '../../../services/annotate/neighbourMesh.ts';
 import type { MeshVocabulary } from '../../../services/mesh/meshVocabulary.ts';
 import type { AnnotatedRecord, MeshTerm } from '../../../services/model/annotatedRecord.ts';
 import { indexedDocumentOf } from '../../../services/retrieval/indexedDocument.ts';
@@ -103,6 +103,16 @@ describe('MeSH from neighbours', () => {
       empty.close();
       await rm(emptyDir, { recursive: true, force: true });
     }
+  });
+
+  it('weighs neighbours by BM25 score relative to the best, discounted by rank, or min-max normalised over the k', () => {
+    expect(neighbourWeights([8, 4, 2], 'relative')).toEqual([1, 0.5 / Math.log2(3), 0.25 / 2]);
+    expect(neighbourWeights([8, 4, 2], 'minmax')).toEqual([1, 1 / 3, 0]);
+    // One neighbour, or a flat list: each counts fully; no score below zero counts against.
+    expect(neighbourWeights([5], 'minmax')).toEqual([1]);
+    expect(neighbourWeights([3, 3], 'minmax')).toEqual([1, 1]);
+    expect(neighbourWeights([2, -1], 'relative')).toEqual([1, 0]);
+    expect(neighbourWeights([], 'minmax')).toEqual([]);
   });
 
   it('an empty index proposes nothing', async () => {

@@ -26,6 +26,8 @@ export interface HttpProbe {
 
 export interface Container {
   name: string;
+  /** `Always` on an init container: a native sidecar, started before the main containers and kept running. */
+  restartPolicy?: string;
   image?: string;
   command?: string[];
   args?: string[];
@@ -42,9 +44,15 @@ export interface Container {
 
 export interface PodSpec {
   containers: Container[];
+  initContainers?: Container[];
   terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number };
-  volumes?: { name: string; emptyDir?: unknown; persistentVolumeClaim?: { claimName: string } }[];
+  volumes?: {
+    name: string;
+    emptyDir?: unknown;
+    persistentVolumeClaim?: { claimName: string };
+    ephemeral?: { volumeClaimTemplate: { spec: { accessModes?: string[]; resources?: { requests?: Record<string, string> } } } };
+  }[];
 }
 
 export interface Deployment extends KubeObject {

@@ -12,6 +12,8 @@ const SERVICES = ['ingest', 'annotate', 'generate', 'judge', 'preferences', 'exp
 /** The stages KEDA scales, with the topic each consumes. */
 const SCALED: Record<string, string> = { annotate: TOPICS.records, generate: TOPICS.annotated, judge: TOPICS.candidates, preferences: TOPICS.judged };
 const SINGLE = ['ingest', 'export'];
+/** The pods that read the literature index, each from a sidecar's copy. */
+const INDEXED = ['annotate', 'judge'];
 
 let docs: ManifestDocument[];
 let configMap: KubeObject & { data: Record<string, string> };
@@ -214,7 +216,7 @@ describe('deploy/k8s and the services', () => {
   it('the ServiceMonitor scrapes /metrics on the named metrics port of every medistill Service', () => {
     const monitor = ofKind<KubeObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port?: string; path?: string }[] } }>(docs, 'ServiceMonitor')[0];
     const services = ofKind<KubeObject & { spec: { ports: { name?: string }[] } }>(docs, 'Service');
-    expect(monitor?.spec.endpoints.map((e) => e.path)).toEqual(['/metrics']);
+    expect(monitor?.spec.endpoints.map((e) => e.path)).toEqual(['/metrics', '/metrics']);
     // The Redis of the LLM response cache has no metrics port, and the monitor's selector must not pick it.
     const redis = services.find((s) => s.metadata.name === 'medistill-redis');
     expect(redis?.metadata.labels?.['app.kubernetes.io/name']).not.toBe(monitor?.spec.selector.matchLabels['app.kubernetes.io/name']);
@@ -222,5 +224,48 @@ describe('deploy/k8s and the services', () => {
       expect(s.metadata.labels, s.metadata.name).toMatchObject(monitor?.spec.selector.matchLabels ?? { missing: 'selector' });
       expect(s.spec.ports.map((p) => p.name), s.metadata.name).toContain(monitor?.spec.endpoints[0]?.port);
     }
+    // The second endpoint scrapes the index sidecars, on the Services of the pods that carry one.
+    const withSidecar = services.filter((s) => s.spec.ports.some((p) => p.name === monitor?.spec.endpoints[1]?.port)).map((s) => s.metadata.name);
+    expect(withSidecar.sort()).toEqual([...INDEXED].sort());
+  });
+
+  it('gives the judge and annotate pods an index sidecar that materialises pubmed.annotated.v1 into a per-pod volume sized for the baseline, which the service reads', () => {
+    for (const name of INDEXED) {
+      const d = deployment(name);
+      const pod = d.spec.template.spec;
+      const sidecars = pod.initContainers ?? [];
+      expect(sidecars.map((c) => [c.name, c.restartPolicy, [...(c.command ?? []), ...(c.args ?? [])]]), name).toEqual([['index', 'Always', ['index']]]);
+      expect(commands, name).toContain('index');
+      const sidecar = sidecars[0]!;
+      // The sidecar's settings, layered as kubelet does, are ones the index service accepts.
+      const env: Record<string, string> = { ...configMap.data, ...(secret.stringData ?? {}) };
+      for (const e of sidecar.env ?? []) if (e.value !== undefined) env[e.name] = e.value.replace('$(POD_NAME)', `${name}-5d8f7c9b4-x2k7q`);
+      const known = new Set([...serviceEnvNames(), ...RUNTIME_ENV, 'POD_NAME']);
+      expect((sidecar.env ?? []).map((e) => e.name).filter((n) => !known.has(n)), name).toEqual([]);
+      const sidecarConfig = loadServiceConfig(Object.fromEntries(Object.entries(env).filter(([k]) => !RUNTIME_ENV.has(k) && k !== 'POD_NAME')));
+      // A group per pod (every replica reads every partition), from the pod's name.
+      expect(sidecarConfig.groupId, name).toBe(`medistill-index-${name}-5d8f7c9b4-x2k7q`);
+      expect((sidecar.env ?? []).find((e) => e.name === 'POD_NAME')?.valueFrom, name).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+      // Its own metrics port (one network namespace per pod), probed there.
+      expect(sidecarConfig.metricsPort, name).not.toBe(serviceConfig(d).metricsPort);
+      expect(portNumber(sidecar, sidecar.startupProbe?.httpGet?.port), name).toBe(sidecarConfig.metricsPort);
+      expect(sidecar.securityContext?.readOnlyRootFilesystem, name).toBe(true);
+      expect(sidecar.resources?.limits?.memory, name).toBeDefined();
+      // Both containers name the same folder, on the same volume.
+      const dir = serviceConfig(d).indexDir;
+      expect(dir, name).toBeDefined();
+      expect(sidecarConfig.indexDir, name).toBe(dir);
+      const mainMount = mountHolding(d, dir!);
+      const sideMount = sidecar.volumeMounts?.find((m) => dir === m.mountPath || dir!.startsWith(`${m.mountPath}/`));
+      expect(mainMount?.name, name).toBeDefined();
+      expect(sideMount?.name, name).toBe(mainMount?.name);
+      // A volume of the pod's own, at least the README's sizing: 38 M abstracts at 3 KB each.
+      const volume = pod.volumes?.find((v) => v.name === mainMount?.name);
+      const claim = volume?.ephemeral?.volumeClaimTemplate.spec;
+      expect(claim?.accessModes, name).toEqual(['ReadWriteOnce']);
+      const gi = Number(/^(\d+)Gi$/.exec(claim?.resources?.requests?.storage ?? '')?.[1] ?? NaN);
+      expect(gi * 2 ** 30, `${name} index volume`).toBeGreaterThanOrEqual(38e6 * 3e3);
+    }
+    expect(serviceConfig(deployment('annotate')).meshNeighbours).toBe(true);
   });
 });

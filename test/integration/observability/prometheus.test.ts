@@ -33,6 +33,9 @@ const NO_DATA_IN_PROCESS: Record<string, string> = {
   'Endpoint up and failovers (B)': 'the run has one endpoint, which never fails, so no call moves',
   'Batches and batch lines (A)': 'the run calls the LLM online; batches exist only with --llm-mode batch',
   'Batches and batch lines (B)': 'the run calls the LLM online; batch lines exist only with --llm-mode batch',
+  'PubMedQA accuracy and macro-F1 (A)': 'evaluation gauges come from medistill eval --metrics-port, not from a run',
+  'PubMedQA accuracy and macro-F1 (B)': 'evaluation gauges come from medistill eval --metrics-port, not from a run',
+  'Judge validation: share rejected by corruption kind (A)': 'evaluation gauges come from medistill eval judge --metrics-port, not from a run',
 };
 
 interface VectorSample {
@@ -62,7 +65,7 @@ beforeAll(async () => {
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   run = spawn(
     process.execPath,
-    [BIN, 'run', '--input', join(ROOT, 'test/fixtures/pipeline-sample/pubmed'), '--mesh', join(ROOT, 'test/fixtures/pipeline-sample/desc-sample.xml'), '--out', join(work, 'out'), '--concurrency', '2', '--quiet', '--metrics-port', String(metricsPort), '--linger-ms', '300000'],
+    [BIN, 'run', '--input', join(ROOT, 'test/fixtures/pipeline-sample/pubmed'), '--mesh', join(ROOT, 'test/fixtures/pipeline-sample/desc-sample.xml'), '--out', join(work, 'out'), '--concurrency', '2', '--generators', 'llm,rule-based:findings', '--quiet', '--metrics-port', String(metricsPort), '--linger-ms', '300000'],
     {
       env: {
         PATH: process.env.PATH,

@@ -57,6 +57,8 @@ describe('E-utilities source', () => {
       out.push(entry);
       if (ack) entry.ack();
     }
+    // The checkpoint writes the acks started are durable before the test looks at (or removes) the folder.
+    if ('flush' in source && typeof source.flush === 'function') await (source as { flush(): Promise<void> }).flush();
     return out;
   }
 

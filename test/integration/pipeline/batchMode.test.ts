@@ -71,6 +71,8 @@ describe('the generate service in batch mode on a real broker', () => {
       MEDISTILL_LLM_API_KEY: KEY,
       MEDISTILL_LLM_MODEL: 'sim-1',
       MEDISTILL_LLM_MODE: 'batch',
+      // One generator, so one request per record (two would write two candidates per target).
+      MEDISTILL_GENERATORS: 'llm',
       // One file of exactly the 20 records, submitted as soon as they are all in.
       MEDISTILL_LLM_BATCH_MAX_REQUESTS: '20',
       MEDISTILL_LLM_BATCH_MAX_WAIT_MS: '20000',

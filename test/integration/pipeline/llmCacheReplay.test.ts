@@ -155,7 +155,8 @@ describe('replaying a topic through the Kafka services with the shared response 
 
     const metrics = await metricsOf('generate');
     const hits = Number(/^medistill_llm_cache_lookups_total\{[^}]*purpose="generate"[^}]*outcome="hit"[^}]*\} (\d+)/m.exec(metrics)?.[1]);
-    expect(hits).toBe(RECORDS);
+    // Every generation request of the first pass (two generators per target) is answered from the cache once.
+    expect(hits).toBe(firstCalls.filter((r) => kindOf(r) === 'generate').length);
     expect(Number(/^medistill_llm_cache_saved_tokens_total\{[^}]*type="input"[^}]*\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     process.stdout.write(
       `cache replay: ${RECORDS} records; first pass ${firstCalls.length} LLM calls in ${firstSeconds.toFixed(1)} s; ` +

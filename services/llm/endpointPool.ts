@@ -9,6 +9,7 @@ import type { LlmConfigInput } from './llmConfig.ts';
 import { describeEndpoint, pricesOf, type LlmEndpoint } from './llmEndpoints.ts';
 import type { FailoverReason, LlmEvent, LlmEventListener } from './llmEvents.ts';
 import { createLlmRateLimiter, type LlmRateLimiter } from './llmRateLimiter.ts';
+import { requestSignal } from './requestSignal.ts';
 
 /** Which model a client asks for: the generator's or the judge's. */
 export type LlmRole = 'generator' | 'judge';
@@ -161,8 +162,9 @@ export function createEndpointPool(endpoints: readonly LlmEndpoint[], options: E
       baseUrl: `endpoints: ${names}`,
       describe: () => `endpoints: ${pooled.map((p) => describeEndpoint(p.endpoint)).join('; ')}`,
       async chatJson<T>(...args: Parameters<LlmClient['chatJson']>): Promise<ChatJsonResult<T>> {
-        const [, , callOptions] = args;
-        const signal = callOptions?.signal;
+        const [messages, schema, callOptions] = args;
+        const signal = requestSignal(callOptions?.signal);
+        const own: Parameters<LlmClient['chatJson']> = [messages, schema, signal === undefined ? callOptions : { ...callOptions, signal }];
         const purpose = callOptions?.purpose ?? 'chat';
         let lastError: unknown;
         let attempts = 0;
@@ -178,7 +180,7 @@ export function createEndpointPool(endpoints: readonly LlmEndpoint[], options: E
             const name = target.endpoint.name;
             inFlight.set(name, (inFlight.get(name) ?? 0) + 1);
             try {
-              const result = (await target.client(role).chatJson(...args)) as ChatJsonResult<T>;
+              const result = (await target.client(role).chatJson(...own)) as ChatJsonResult<T>;
               if (target.health.success()) emit({ type: 'llm.endpoint_state', endpoint: target.endpoint.name, up: true, reason: 'recovered' });
               return result;
             } catch (error) {

@@ -1,4 +1,5 @@
 import type { LlmCallGate } from './llmCallGate.ts';
+import { requestSignal } from './requestSignal.ts';
 import type { ChatJsonResult, LlmClient, LlmMessage } from './llmClient.ts';
 
 /** Rough token estimate of a request: prompt characters / 4, plus the completion budget. */
@@ -18,11 +19,13 @@ export function gateLlmClient(client: LlmClient, gate: LlmCallGate, maxCompletio
     baseUrl: client.baseUrl,
     describe: () => client.describe(),
     chatJson(messages, schema, options) {
+      const signal = requestSignal(options?.signal);
+      const own = signal === undefined ? options : { ...options, signal };
       return gate({
         estimatedTokens: estimateTokens(messages, maxCompletionTokens),
-        call: () => client.chatJson(messages, schema, options),
+        call: () => client.chatJson(messages, schema, own),
         tokensUsed: (r: ChatJsonResult<unknown>) => r.usage.promptTokens + r.usage.completionTokens,
-        signal: options?.signal,
+        signal,
       });
     },
   };

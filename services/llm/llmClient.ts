@@ -5,6 +5,7 @@ import { describeLlmConfig, parseLlmConfig, redactUrl, type LlmConfig, type LlmC
 import { LlmAbortedError, LlmBadOutputError, LlmProtocolError, LlmRequestError, LlmUnavailableError } from '../errors/medistillErrors.ts';
 import type { LlmEvent, LlmEventListener, LlmMode } from './llmEvents.ts';
 import { parseJsonContent } from './parseJsonContent.ts';
+import { requestSignal } from './requestSignal.ts';
 import { decideFailure, retryDelay, type FailureDecision } from './retryPolicy.ts';
 
 /** One chat message. */
@@ -326,7 +327,7 @@ export function createLlmClient(input: LlmConfigInput, options: LlmClientOptions
   ): Promise<ChatJsonResult<T>> {
     const state: CallState = {
       purpose: callOptions.purpose ?? 'chat',
-      signal: callOptions.signal,
+      signal: requestSignal(callOptions.signal),
       attempts: 0,
       usage: { promptTokens: 0, completionTokens: 0 },
     };

@@ -110,7 +110,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunResul
     bus.emit({ type: 'hop.consumed', stage: stage.name, topic: stage.input.topic });
     let result;
     try {
-      result = await stage.process(input, { signal: abort.signal, instrumentation: bus });
+      // The record's own signal, aborted with the run's: concurrent records never share listeners.
+      result = await stage.process(input, { signal: AbortSignal.any([abort.signal]), instrumentation: bus });
     } catch (err) {
       const reason = failureReason(err);
       bus.emit({ type: 'hop.dead_lettered', stage: stage.name, reason });

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { NO_INSTRUMENTATION, type Instrumentation } from '../../instrumentation/instrumentation.ts';
 import { InfrastructureError, RuntimeConfigError } from '../../errors/medistillErrors.ts';
 import { createCommitTracker } from './commitTracker.ts';
@@ -121,13 +120,6 @@ interface Envelope {
   partition: number;
 }
 
-/**
- * Abort listeners each in-flight record may hold on the runner's signal at once (the stage's own
- * calls, an LLM request, a retry sleep). Every one is removed when its wait ends; the signal is
- * shared by up to maxInFlight records, so Node's default warning at 11 listeners would be noise.
- */
-const LISTENERS_PER_RECORD = 4;
-
 /** How often a batch waiting for room heartbeats (the client sends at most one per heartbeat interval). */
 const HEARTBEAT_WHILE_FULL_MS = 1000;
 
@@ -154,7 +146,6 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
   const tracker = createCommitTracker();
   const dedup = createDedupWindow(options.dedupWindowSize ?? 100_000);
   const abort = new AbortController();
-  setMaxListeners(Math.max(10, options.maxInFlight * LISTENERS_PER_RECORD), abort.signal);
   let consumer: ConsumerPort | null = null;
   let producer: ProducerPort | null = null;
   let output: OutputProducer | null = null;
@@ -238,7 +229,7 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
     }
   }
 
-  async function deadLetter(env: Envelope, err: unknown, reason: string): Promise<void> {
+  async function deadLetter(env: Envelope, err: unknown, reason: string, signal: AbortSignal): Promise<void> {
     const { topic, value, headers } = deadLetterFor({
       stage: stage.name,
       topic: env.topic,
@@ -249,8 +240,8 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
       error: err,
       codeVersion: options.codeVersion,
     });
-    const bytes = await budget.ride('registry', 'encoding a dead letter', () => codec.encode(topic, value), abort.signal);
-    await budget.ride('kafka', 'producing', () => (output as OutputProducer).send({ topic, key: env.message.key, value: bytes, headers }), abort.signal);
+    const bytes = await budget.ride('registry', 'encoding a dead letter', () => codec.encode(topic, value), signal);
+    await budget.ride('kafka', 'producing', () => (output as OutputProducer).send({ topic, key: env.message.key, value: bytes, headers }), signal);
     bus.emit({ type: 'hop.dead_lettered', stage: name, reason });
     log(`${stage.name}: dead-lettered ${env.topic}[${env.partition}]@${env.message.offset} to ${topic}: ${reason}: ${value.errorMessage}`);
   }
@@ -260,29 +251,32 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
     const started = clock.now();
     const key = env.message.key?.toString('utf8') ?? '';
     const out = output as OutputProducer;
+    // The record's own signal, aborted with the runner's: its waits (an LLM request, a retry
+    // sleep, an outage ride) listen here, so in-flight records never pile listeners on one signal.
+    const signal = AbortSignal.any([abort.signal]);
     let attempt = 0;
     try {
       while (true) {
         attempt++;
         try {
           const bytes = env.message.value;
-          const decoded = bytes === null ? null : await budget.ride('registry', 'decoding', () => codec.decode(bytes), abort.signal);
+          const decoded = bytes === null ? null : await budget.ride('registry', 'decoding', () => codec.decode(bytes), signal);
           const input: StageInput = { key, value: decoded, topic: env.topic, partition: env.partition, offset: env.message.offset };
           const dedupKey = stage.dedupKey?.(input) ?? null;
           if (dedupKey !== null && dedup.has(dedupKey)) {
             bus.emit({ type: 'hop.duplicate', stage: name });
             break;
           }
-          const outputs = await stage.process(input, abort.signal);
+          const outputs = await stage.process(input, signal);
           const encoded = await Promise.all(
             outputs.map(async (o) => {
               const value = o.value;
-              return { topic: o.topic, key: o.key, value: value === null ? null : await budget.ride('registry', 'encoding', () => codec.encode(o.topic, value), abort.signal) };
+              return { topic: o.topic, key: o.key, value: value === null ? null : await budget.ride('registry', 'encoding', () => codec.encode(o.topic, value), signal) };
             }),
           );
           // A refused produce is retried through the outage; a copy the broker kept before it
           // failed is a redelivery that consumers drop by key.
-          await Promise.all(encoded.map((o) => budget.ride('kafka', 'producing', () => out.send(o), abort.signal)));
+          await Promise.all(encoded.map((o) => budget.ride('kafka', 'producing', () => out.send(o), signal)));
           for (const o of outputs) bus.emit({ type: 'hop.produced', stage: name, topic: o.topic });
           if (dedupKey !== null) dedup.seen(dedupKey);
           break;
@@ -295,10 +289,10 @@ export function createStageRunner(options: StageRunnerOptions): StageRunner {
           if (action.kind === 'crash') throw err;
           if (action.kind === 'retry') {
             bus.emit({ type: 'hop.retried', stage: name, reason: failureReason(err) });
-            await sleep(clock, action.delayMs, abort.signal);
+            await sleep(clock, action.delayMs, signal);
             continue;
           }
-          await deadLetter(env, err, action.reason);
+          await deadLetter(env, err, action.reason, signal);
           break;
         }
       }

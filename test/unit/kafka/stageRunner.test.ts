@@ -295,16 +295,18 @@ describe('createStageRunner (fake consumer and producer)', () => {
     expect(warnings).not.toContain('MaxListenersExceededWarning');
   });
 
-  it('lets every record in flight listen on the abort signal (64 LLM calls) without a MaxListenersExceededWarning', async () => {
+  it('gives every record in flight its own abort signal (64 LLM calls): no MaxListenersExceededWarning', async () => {
     const warnings: string[] = [];
     const onWarning = (w: Error): void => void warnings.push(w.name);
     process.on('warning', onWarning);
     const release = deferred();
     let listening = 0;
+    const signals = new Set<AbortSignal>();
     const stage = passStage(new Map(), {
       async process(input, signal) {
         const onAbort = (): void => undefined;
         signal.addEventListener('abort', onAbort);
+        signals.add(signal);
         listening++;
         await release.promise;
         signal.removeEventListener('abort', onAbort);
@@ -315,12 +317,35 @@ describe('createStageRunner (fake consumer and producer)', () => {
     void consumer.deliver(IN, 0, messages(Array.from({ length: 64 }, (_, i) => i)));
     await settle();
     expect(listening).toBe(64);
+    expect(signals.size).toBe(64);
+    expect([...signals].every((sg) => getEventListeners(sg, 'abort').length === 1)).toBe(true);
     release.resolve();
     await settle();
     await new Promise((resolve) => setImmediate(resolve));
     process.off('warning', onWarning);
     expect(outputs(producer)).toHaveLength(64);
     expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
+  it('aborts the signal of every record still in flight at the stop deadline', async () => {
+    const clock = createManualClock();
+    const signals: AbortSignal[] = [];
+    const stage = passStage(new Map(), {
+      async process(_input, signal) {
+        signals.push(signal);
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        return [];
+      },
+    });
+    const { consumer, runner } = await startRunner(stage, { maxInFlight: 16, clock });
+    void consumer.deliver(IN, 0, messages(Array.from({ length: 16 }, (_, i) => i)));
+    await settle();
+    expect(signals).toHaveLength(16);
+    expect(signals.some((sg) => sg.aborted)).toBe(false);
+    const stopped = runner.stop(5_000);
+    await clock.advance(5_000);
+    await stopped;
+    expect(signals.every((sg) => sg.aborted)).toBe(true);
   });
 
   it('tells a bad setting at construction, naming it', () => {

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { readTopic } from '../support/topicReader.ts';
 import { rateLimited, serverError, startOpenAiTestServer, type OpenAiTestServer } from '../support/openaiTestServer.ts';
 import { simulatedModel } from '../support/simulatedModel.ts';
 import { writeGeneratedRecords } from '../integration/pipeline/fixtureInputs.ts';
+import { generateFuzzCorpus, loadRecordPool, runFuzzCase } from '../support/pubmedFuzzCorpus.ts';
 
 /**
  * Faults a production pipeline meets, injected into the real Kafka services on a real broker and
@@ -30,8 +32,10 @@ export interface FaultSuiteOptions {
   recordsPerTrial: number;
   /** How long the broker and the registry stay down. */
   downMs: number;
-  /** Seeds the choice of service and moment for SIGKILL trials. */
+  /** Seeds the choice of service and moment for SIGKILL trials, and the fuzz corpus. */
   seed: number;
+  /** Files of the PubMed fuzz corpus parsed (the "fuzz corpus" row); 0 leaves the row out. */
+  fuzzCases: number;
   log: (line: string) => void;
 }
 
@@ -47,6 +51,7 @@ export interface FaultRow {
 }
 
 const MESH = new URL('../fixtures/pipeline-sample/desc-sample.xml', import.meta.url).pathname;
+const FUZZ_FIXTURES = new URL('../fixtures/pubmed/', import.meta.url);
 const STAGES = ['annotate', 'generate', 'judge', 'export'] as const;
 type StageName = (typeof STAGES)[number];
 /** A secret that must appear in no output channel. */
@@ -68,8 +73,44 @@ function seeded(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs every fault `options.trials` times; resolves with the table rows. */
+/**
+ * The fuzz corpus as a fault: `cases` seeded mutations of the real-format fixture records (deep
+ * nesting, element and attribute floods, entity bombs, external entities, cut files, doubled roots...)
+ * parsed by the ingest parser the service and `medistill run` use, in the chunks a stream delivers.
+ * Each file is a trial: an intact record missing or changed, or a damaged one neither emitted nor
+ * counted as a failure, is lost; one emitted twice is duplicated; a parse that threw crashed; local
+ * file content in an output leaked; a file that ended with every record accounted for recovered.
+ */
+export async function fuzzCorpusRow(cases: number, seed: number, log: (line: string) => void): Promise<FaultRow> {
+  const corpus = generateFuzzCorpus(await loadRecordPool(FUZZ_FIXTURES), seed, cases);
+  const markers = ['/etc/passwd', '/etc/hostname']
+    .map((f) => (existsSync(f) ? (readFileSync(f, 'utf8').split('\n')[0] ?? '').trim() : ''))
+    .filter((m) => m.length >= 4);
+  const row: FaultRow = { fault: 'fuzz corpus', trials: 0, lost: 0, duplicated: 0, crashed: 0, leaked: 0, recovered: 0 };
+  for (const fuzzCase of corpus) {
+    const outcome = await runFuzzCase(fuzzCase, markers);
+    row.trials++;
+    row.lost += outcome.unaccounted.length;
+    row.duplicated += outcome.duplicated.length;
+    row.leaked += outcome.leaked.length;
+    if (outcome.crashed !== null) row.crashed++;
+    if (outcome.crashed === null && outcome.unaccounted.length === 0) row.recovered++;
+    const problems = [outcome.crashed, ...outcome.unaccounted, ...outcome.duplicated.map((d) => `${d} emitted twice`), ...outcome.leaked.map((l) => `leaked ${l}`)].filter((p) => p !== null);
+    if (problems.length > 0) log(`fuzz case ${fuzzCase.id} (${fuzzCase.mutation}, seed ${seed}): ${problems.join('; ')}`);
+  }
+  log(`fuzz corpus: ${row.trials} files, seed ${seed}`);
+  return row;
+}
+
+/** Runs every fault `options.trials` times, then the fuzz corpus; resolves with the table rows. */
 export async function runFaultSuite(options: FaultSuiteOptions): Promise<FaultRow[]> {
+  const rows = await runServiceFaults(options);
+  if (options.fuzzCases > 0) rows.push(await fuzzCorpusRow(options.fuzzCases, options.seed, options.log));
+  return rows;
+}
+
+/** The faults of the running services: SIGKILL, broker and registry outages, an LLM storm. */
+async function runServiceFaults(options: FaultSuiteOptions): Promise<FaultRow[]> {
   const { log } = options;
   const random = seeded(options.seed);
   const work = await mkdtemp(join(tmpdir(), 'medistill-faults-'));

@@ -467,8 +467,8 @@ export class InfrastructureError extends MedistillError {
  * Retriable, since what was unreachable may come up, unless the cause itself says retrying cannot help.
  */
 export class ServiceStartError extends InfrastructureError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    const retriable = options.cause instanceof MedistillError ? options.cause.retriable : true;
+  constructor(message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+    const retriable = options.retriable ?? (options.cause instanceof MedistillError ? options.cause.retriable : true);
     super(message, { retriable, cause: options.cause });
   }
 }

@@ -303,11 +303,12 @@ describe('medistill on bad input', () => {
     expect(res.stderr + res.stdout).not.toContain(KEY);
   });
 
-  it('a service that cannot reach Kafka says so in one line and exits non-zero', async () => {
+  it('a service that cannot reach Kafka waits within its outage budget, then says so in one line and exits non-zero', async () => {
     const port = await closedPort();
-    const res = await runCli(['annotate'], { MEDISTILL_KAFKA_BROKERS: `127.0.0.1:${port}`, MEDISTILL_METRICS_PORT: '0' }, 90_000);
+    const res = await runCli(['annotate'], { MEDISTILL_KAFKA_BROKERS: `127.0.0.1:${port}`, MEDISTILL_METRICS_PORT: '0', MEDISTILL_OUTAGE_BUDGET_MS: '1000' }, 90_000);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(new RegExp(`^medistill: cannot reach Kafka at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`, 'm'));
+    expect(res.stderr).toMatch(/annotate: cannot reach Kafka at .* failed \(.*\); retrying for up to 1 s \(MEDISTILL_OUTAGE_BUDGET_MS\)/);
+    expect(res.stderr).toMatch(new RegExp(`^medistill: cannot reach Kafka at 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*past the outage budget \\(MEDISTILL_OUTAGE_BUDGET_MS=1000\\)`, 'm'));
     expect(res.stderr).not.toMatch(/^\s+at /m);
   }, 90_000);
 

@@ -82,7 +82,10 @@ export async function runService<T>(options: ServiceOptions<T>): Promise<number>
   const registry = announceService(options.name, config);
   const bus = createInstrumentation();
   const ctx: StageContext = { config, registry, instrumentation: bus, log, env: options.env, codeVersion: codeVersion() };
-  const { runner, started, registryProbe, admin } = await buildRunner(options, ctx);
+  // A stop while start-up waits for Kafka or the registry ends the wait.
+  const starting = new AbortController();
+  void stopRequested.then(() => starting.abort());
+  const { runner, started, registryProbe, admin } = await buildRunner(options, ctx, starting.signal);
 
   const metrics = await startMetricsServer({
     registry,
@@ -112,6 +115,7 @@ export async function runService<T>(options: ServiceOptions<T>): Promise<number>
 async function buildRunner<T>(
   options: ServiceOptions<T>,
   ctx: StageContext,
+  signal: AbortSignal,
 ): Promise<{ runner: KafkaRunner; started: string; registryProbe: RegistryProbe; admin: Admin | null }> {
   const { config, registry, instrumentation } = ctx;
   const common = {
@@ -129,7 +133,7 @@ async function buildRunner<T>(
     const baseGroup = config.groupId ?? `medistill-${options.name}`;
     const groups = stages.map((s, i) => (i === 0 ? baseGroup : `${baseGroup}.${s.name}`));
     const topics = [...new Set(stages.flatMap((s) => [s.inputTopic, ...s.outputTopics]))];
-    const { kafka, admin, codec, registryProbe } = await connectService(options.name, config, topics);
+    const { kafka, admin, codec, registryProbe } = await connectService(options.name, config, topics, signal);
     createHopMetrics(registry, options.name, instrumentation, async () =>
       (await Promise.all(stages.map((s, i) => readConsumerLag(admin, groups[i]!, s.inputTopic)))).flat(),
     );
@@ -150,7 +154,7 @@ async function buildRunner<T>(
     return { runner: combineRunners(runners), started, registryProbe, admin };
   }
   const source = await options.buildSource(ctx);
-  const { kafka, admin, codec, registryProbe } = await connectService(options.name, config, source.outputTopics);
+  const { kafka, admin, codec, registryProbe } = await connectService(options.name, config, source.outputTopics, signal);
   // A source has no consumer group, so no lag to read.
   await admin.disconnect().catch(() => undefined);
   createHopMetrics(registry, options.name, instrumentation);

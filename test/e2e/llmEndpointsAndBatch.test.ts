@@ -10,6 +10,7 @@ import { readExportRows } from '../../services/export/readExportRows.ts';
 const SAMPLES = new URL('../fixtures/pipeline-sample/', import.meta.url).pathname;
 const INPUT = join(SAMPLES, 'pubmed/pubmed-sample-01.xml');
 const MESH = join(SAMPLES, 'desc-sample.xml');
+const ABORT_LISTENER_WATCH = new URL('../support/abortListenerWatch.mjs', import.meta.url).href;
 const KEY_A = 'sk-e2e-endpoint-a-41f0c2d9e8';
 const KEY_B = 'sk-e2e-endpoint-b-93ab7c61d2';
 
@@ -100,5 +101,29 @@ describe('medistill run with several endpoints and in batch mode', () => {
     const res = await runCli(['run', '--input', INPUT, '--llm-mode', 'bulk'], baseEnv);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('--llm-mode must be online or batch');
+  });
+});
+
+describe('medistill run with more records in flight than LLM slots', () => {
+  it('32 records waiting for 16 slots put no more than 10 listeners on any abort signal (no MaxListenersExceededWarning)', async () => {
+    const slow = simulatedModel();
+    const server = await startOpenAiTestServer({ responder: async (body, request) => ({ kind: 'reply', content: String(await slow(body, request)), delayMs: 100 }) });
+    try {
+      const out = join(work, 'in-flight');
+      const endpoint = JSON.stringify([{ name: 'only', baseUrl: server.url, apiKeyEnv: 'E2E_KEY_A', rpm: 60_000, tpm: 100_000_000, maxConcurrency: 16 }]);
+      // The watch restores Node 20's warning for AbortSignal, which Node 24 no longer limits.
+      const res = await runCli(['run', '--input', join(SAMPLES, 'pubmed'), '--mesh', MESH, '--out', out, '--concurrency', '32', '--quiet'], {
+        ...baseEnv,
+        MEDISTILL_LLM_ENDPOINTS: endpoint,
+        NODE_OPTIONS: `--import ${ABORT_LISTENER_WATCH}`,
+      });
+      expect(res.code, res.stderr).toBe(0);
+      // Enough calls that many waited for a slot at once.
+      expect(server.chatRequests().length).toBeGreaterThan(100);
+      expect(res.stderr).not.toContain('MaxListenersExceededWarning');
+      expect(res.stderr).not.toMatch(/Warning:/);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -31,6 +31,8 @@ import { scanEntries, writeGeneratedRecords } from '../pipeline/fixtureInputs.ts
 const SAMPLES = new URL('../../fixtures/pipeline-sample/', import.meta.url).pathname;
 const MESH = join(SAMPLES, 'desc-sample.xml');
 const LONG_RUNNING = ['annotate', 'generate', 'judge', 'export'] as const;
+/** Warns as Node 20 did when one AbortSignal holds more than 10 listeners (Node 24 does not limit them). */
+const ABORT_LISTENER_WATCH = new URL('../../support/abortListenerWatch.mjs', import.meta.url).href;
 
 const secret = (label: string): string => `${label}${randomBytes(12).toString('hex')}`;
 const API_KEY = secret('sk-marker-');
@@ -98,6 +100,7 @@ function env(name: string, port: number): Record<string, string> {
     MEDISTILL_LLM_API_KEY: API_KEY,
     MEDISTILL_LLM_MODEL: 'sim-1',
     MEDISTILL_LLM_MAX_CONCURRENCY: '16',
+    NODE_OPTIONS: `--import ${ABORT_LISTENER_WATCH}`,
   };
 }
 

@@ -72,7 +72,7 @@ function refusedCredentials(err: unknown): boolean {
  * A start-up step retried through an outage of `dependency` within the budget; past it, the last
  * failure as one ServiceStartError line that says how long it was tried.
  */
-async function startWithin<T>(budget: OutageBudget, dependency: Dependency, what: string, signal: AbortSignal, step: () => Promise<T>): Promise<T> {
+export async function startWithin<T>(budget: OutageBudget, dependency: Dependency, what: string, signal: AbortSignal, step: () => Promise<T>): Promise<T> {
   try {
     return await budget.ride(dependency, what, async () => {
       try {

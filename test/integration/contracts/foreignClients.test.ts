@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startLocalStack, type LocalStack } from '../../../deploy/local/localStack.ts';
-import { pollUntil } from '../../../deploy/local/pollUntil.ts';
 import { TOPICS, dlqTopic } from '../../../services/contracts/avroSchemas.ts';
-import { startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.ts';
+import { createServiceHarness, type ServiceHarness } from '../../support/serviceHarness.ts';
 import { readTopic } from '../../support/topicReader.ts';
 import { runPythonJson } from '../../support/pythonClients.ts';
 import { runCli } from '../../support/runCli.ts';
@@ -27,38 +26,23 @@ interface Decoded {
 let stack: LocalStack;
 let work: string;
 let kafka: Kafka;
-const services: ServiceProcess[] = [];
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    MEDISTILL_KAFKA_BROKERS: stack.brokers.join(','),
-    MEDISTILL_REGISTRY_URL: stack.registryUrl,
-    MEDISTILL_METRICS_PORT: '0',
-    MEDISTILL_METRICS_HOST: '127.0.0.1',
-    MEDISTILL_TOPIC_PARTITIONS: '2',
-    MEDISTILL_BATCH_MS: '5',
-    MEDISTILL_MESH_PATH: MESH,
-    MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state'),
-    ...extra,
-  };
-}
+let h: ServiceHarness;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'medistill-foreign-'));
   stack = await startLocalStack({});
   kafka = new Kafka({ clientId: 'foreign-clients-test', brokers: stack.brokers, logLevel: logLevel.NOTHING });
-  for (const name of ['annotate', 'generate', 'judge']) services.push(startServiceProcess(name, [name], env(), join(work, `${name}.log`)));
-  const ingest = startServiceProcess('ingest', ['ingest'], env({ MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: SAMPLES }), join(work, 'ingest.log'));
-  if ((await ingest.exited) !== 0) throw new Error(`ingest failed:\n${await readFile(ingest.logFile, 'utf8')}`);
+  h = createServiceHarness({ stack, work, env: { MEDISTILL_MESH_PATH: MESH, MEDISTILL_TOPIC_PARTITIONS: '2' } });
+  for (const name of ['annotate', 'generate', 'judge']) h.start(name);
+  await h.ingest(SAMPLES);
   const entries = await scanEntries(SAMPLES);
   const expected = entries.articles.length - 1 + entries.deletions.length; // the malformed record goes to the dead letters
-  const done = await pollUntil(async () => (await readTopic(kafka, TOPICS.judged)).length >= expected, { timeoutMs: 120_000, intervalMs: 1000 });
-  if (!done.ready) throw new Error('the services did not judge the sample in time');
+  await h.waitFor('the services to judge the sample', async () => (await readTopic(kafka, TOPICS.judged)).length >= expected, 120_000, 1000);
 }, 400_000);
 
 afterAll(async () => {
-  for (const s of services) s.kill('SIGTERM');
-  await Promise.all(services.map((s) => s.exited));
+  h?.killAll('SIGTERM');
+  await Promise.all((h?.current() ?? []).map((s) => s.exited));
   await stack?.stop();
   await rm(work, { recursive: true, force: true });
 }, 60_000);

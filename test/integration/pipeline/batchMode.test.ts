@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startLocalStack, type LocalStack } from '../../../deploy/local/localStack.ts';
-import { pollUntil } from '../../../deploy/local/pollUntil.ts';
 import { TOPICS } from '../../../services/contracts/avroSchemas.ts';
-import { startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.ts';
+import { createServiceHarness, type ServiceHarness } from '../../support/serviceHarness.ts';
 import { readTopic } from '../../support/topicReader.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer.ts';
 import { simulatedModel } from '../../support/simulatedModel.ts';
@@ -19,46 +18,18 @@ let stack: LocalStack;
 let work: string;
 let kafka: Kafka;
 let llm: OpenAiTestServer;
-const services: ServiceProcess[] = [];
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    MEDISTILL_KAFKA_BROKERS: stack.brokers.join(','),
-    MEDISTILL_REGISTRY_URL: stack.registryUrl,
-    MEDISTILL_METRICS_PORT: '0',
-    MEDISTILL_METRICS_HOST: '127.0.0.1',
-    MEDISTILL_TOPIC_PARTITIONS: '3',
-    MEDISTILL_BATCH_MS: '5',
-    MEDISTILL_MESH_PATH: MESH,
-    MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state'),
-    MEDISTILL_SHUTDOWN_TIMEOUT_MS: '2000',
-    ...extra,
-  };
-}
-
-function start(name: string, extra: Record<string, string> = {}): ServiceProcess {
-  const p = startServiceProcess(name, [name], env(extra), join(work, `${name}.log`));
-  services.push(p);
-  return p;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const result = await pollUntil(async () => check(), { timeoutMs, intervalMs: 300 });
-  if (!result.ready) {
-    const logs = await Promise.all(services.map(async (s) => `== ${s.name}\n${(await readFile(s.logFile, 'utf8')).split('\n').slice(-15).join('\n')}`));
-    throw new Error(`timed out waiting for ${what}\n${logs.join('\n')}`);
-  }
-}
+let h: ServiceHarness;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'medistill-batch-'));
   stack = await startLocalStack({});
+  h = createServiceHarness({ stack, work, env: { MEDISTILL_MESH_PATH: MESH, MEDISTILL_SHUTDOWN_TIMEOUT_MS: '2000' } });
   kafka = new Kafka({ clientId: 'batch-mode-test', brokers: stack.brokers, logLevel: logLevel.NOTHING });
   llm = await startOpenAiTestServer({ responder: simulatedModel(), batchProcessDelayMs: 10 });
 }, 300_000);
 
 afterAll(async () => {
-  for (const s of services) s.kill('SIGKILL');
+  h?.killAll('SIGKILL');
   await llm?.close();
   await stack?.stop();
   await rm(work, { recursive: true, force: true });
@@ -80,13 +51,12 @@ describe('the generate service in batch mode on a real broker', () => {
     };
     // The batch runs for a while: the service holds its records in flight meanwhile.
     llm.enqueueBatchPlan({ kind: 'complete', afterMs: 15_000 });
-    start('annotate');
-    const generate = start('generate', batchEnv);
+    h.start('annotate');
+    const generate = h.start('generate', ['generate'], batchEnv);
     const input = join(work, 'in');
     await mkdir(input);
     const pmids = await writeGeneratedRecords(join(input, 'generated.xml'), 77_000_001, 20);
-    const ingest = startServiceProcess('ingest', ['ingest'], env({ MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: input }), join(work, 'ingest.log'));
-    expect(await ingest.exited).toBe(0);
+    await h.ingest(input);
 
     const candidates = async (): Promise<Set<string>> => {
       const keys = new Set<string>();
@@ -100,7 +70,7 @@ describe('the generate service in batch mode on a real broker', () => {
       return (topic?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
     };
     try {
-      await waitFor('the first batch (of every record) to be submitted', async () => llm.batches().length >= 1);
+      await h.waitFor('the first batch (of every record) to be submitted', async () => llm.batches().length >= 1, 120_000, 300);
       // Give the runner time to commit, were it going to.
       await new Promise((r) => setTimeout(r, 2000));
       expect(await committed()).toBe(0);
@@ -108,9 +78,9 @@ describe('the generate service in batch mode on a real broker', () => {
 
       generate.kill('SIGKILL');
       await generate.exited;
-      start('generate', batchEnv);
-      await waitFor('every record to be produced after the restart', async () => (await candidates()).size === pmids.length);
-      await waitFor('the offsets of every record to be committed', async () => (await committed()) >= pmids.length);
+      h.start('generate', ['generate'], batchEnv);
+      await h.waitFor('every record to be produced after the restart', async () => (await candidates()).size === pmids.length);
+      await h.waitFor('the offsets of every record to be committed', async () => (await committed()) >= pmids.length);
     } finally {
       await admin.disconnect();
     }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startLocalStack, type LocalStack } from '../../../deploy/local/localStack.ts';
-import { pollUntil } from '../../../deploy/local/pollUntil.ts';
 import { createAvroCodec, type AvroCodec } from '../../../services/contracts/avroCodec.ts';
 import { TOPICS, dlqTopic } from '../../../services/contracts/avroSchemas.ts';
 import { createLineage } from '../../../services/contracts/lineage.ts';
@@ -12,7 +11,7 @@ import { QA_JUDGED } from '../../../services/contracts/topicContracts.ts';
 import type { DeadLetterMessage, RecordJudgementMessage, RecordPreferencesMessage } from '../../../services/contracts/topicMessages.ts';
 import { readExportRows } from '../../../services/export/readExportRows.ts';
 import type { PreferenceRow } from '../../../services/export/preferenceRow.ts';
-import { startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.ts';
+import { createServiceHarness, type ServiceHarness } from '../../support/serviceHarness.ts';
 import { readTopic } from '../../support/topicReader.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer.ts';
 import { simulatedModel } from '../../support/simulatedModel.ts';
@@ -26,37 +25,7 @@ let work: string;
 let kafka: Kafka;
 let codec: AvroCodec;
 let llm: OpenAiTestServer;
-const services = new Map<string, ServiceProcess>();
-
-function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    MEDISTILL_KAFKA_BROKERS: stack.brokers.join(','),
-    MEDISTILL_REGISTRY_URL: stack.registryUrl,
-    MEDISTILL_METRICS_PORT: '0',
-    MEDISTILL_METRICS_HOST: '127.0.0.1',
-    MEDISTILL_TOPIC_PARTITIONS: '3',
-    MEDISTILL_BATCH_MS: '5',
-    MEDISTILL_MESH_PATH: MESH,
-    MEDISTILL_EXPORT_DIR: join(work, 'export'),
-    MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state'),
-    MEDISTILL_SHUTDOWN_TIMEOUT_MS: '10000',
-    ...extra,
-  };
-}
-
-function start(name: string, args: string[], env: Record<string, string> = {}): ServiceProcess {
-  const p = startServiceProcess(name, args, baseEnv(env), join(work, `${name}.log`));
-  services.set(name, p);
-  return p;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const result = await pollUntil(async () => check(), { timeoutMs, intervalMs: 500 });
-  if (!result.ready) {
-    const logs = await Promise.all([...services.values()].map(async (s) => `== ${s.name}\n${(await readFile(s.logFile, 'utf8')).split('\n').slice(-15).join('\n')}`));
-    throw new Error(`timed out waiting for ${what}\n${logs.join('\n')}`);
-  }
-}
+let h: ServiceHarness;
 
 /** The newest message of each key of a topic, decoded (null for a tombstone). */
 async function latest<T>(topic: string): Promise<Map<string, T | null>> {
@@ -70,13 +39,14 @@ const pairs = (): Promise<PreferenceRow[]> => readExportRows(join(work, 'export'
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'medistill-preferences-'));
   stack = await startLocalStack({});
+  h = createServiceHarness({ stack, work, env: { MEDISTILL_MESH_PATH: MESH } });
   kafka = new Kafka({ clientId: 'preferences-test', brokers: stack.brokers, logLevel: logLevel.NOTHING });
   codec = createAvroCodec({ registryUrl: stack.registryUrl });
   llm = await startOpenAiTestServer({ responder: simulatedModel() });
 }, 300_000);
 
 afterAll(async () => {
-  for (const s of services.values()) s.kill('SIGKILL');
+  h?.killAll('SIGKILL');
   await llm?.close();
   await stack?.stop();
   if (process.env.MEDISTILL_KEEP_TEST_LOGS) process.stderr.write(`service logs kept in ${work}\n`);
@@ -85,11 +55,10 @@ afterAll(async () => {
 
 describe('preference pairs through the Kafka services', () => {
   it('the preferences service turns every judged record into one qa.preferences.v1 message, and the export writes the pairs beside the items', async () => {
-    for (const name of ['annotate', 'generate', 'judge', 'preferences', 'export']) start(name, [name]);
-    const ingest = startServiceProcess('ingest', ['ingest'], baseEnv({ MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: SAMPLES }), join(work, 'ingest.log'));
-    expect(await ingest.exited).toBe(0);
+    for (const name of ['annotate', 'generate', 'judge', 'preferences', 'export']) h.start(name, [name]);
+    await h.ingest(SAMPLES);
 
-    await waitFor('a preferences message for every judged record', async () => {
+    await h.waitFor('a preferences message for every judged record', async () => {
       const judgedNow = await latest<RecordJudgementMessage>(TOPICS.judged);
       const prefs = await latest<RecordPreferencesMessage>(TOPICS.preferences);
       return judgedNow.size > 20 && [...judgedNow].every(([k, v]) => prefs.has(k) && (v === null ? prefs.get(k) === null : prefs.get(k)?.pmidVersion === v.pmidVersion));
@@ -99,7 +68,7 @@ describe('preference pairs through the Kafka services', () => {
     expect(made).toBeGreaterThan(10);
     expect(prefs.get('39990036')).toBeNull();
 
-    await waitFor('the export to hold the pairs', async () => (await pairs()).length === made);
+    await h.waitFor('the export to hold the pairs', async () => (await pairs()).length === made);
     const rows = await pairs();
     expect(new Set(rows.map((r) => r.metadata.id)).size).toBe(rows.length);
     const items = new Map([...(await readExportRows(join(work, 'export'), 'accepted')), ...(await readExportRows(join(work, 'export'), 'rejected'))].map((r) => [r.id, r]));
@@ -140,26 +109,26 @@ describe('preference pairs through the Kafka services', () => {
       }
       return out;
     };
-    await waitFor('both dead letters from the preferences service', async () => (await fromPreferences()).length >= 2);
+    await h.waitFor('both dead letters from the preferences service', async () => (await fromPreferences()).length >= 2);
     const dlq = await fromPreferences();
     expect(dlq.find((d) => d.key?.toString('utf8') === 'poison-p')).toMatchObject({ errorClass: 'ContractError', originalTopic: TOPICS.judged });
     const invalid = dlq.find((d) => d.key?.toString('utf8') === '77000001');
     expect(invalid).toMatchObject({ errorClass: 'PreferenceInputError' });
     expect(invalid?.errorMessage).toMatch(/score grounded = 1.5 is not a number from 0 to 1/);
-    expect(services.get('preferences')!.child.exitCode).toBeNull();
+    expect(h.get('preferences').child.exitCode).toBeNull();
   }, 120_000);
 
   it('a replay with a new generator regenerates the pairs, and the export keeps one set per paper, none stale', async () => {
     const before = await pairs();
     expect(before.every((r) => r.metadata.chosen.generator.backend === 'rule-based')).toBe(true);
-    start('replay', ['replay', '--topic', TOPICS.annotated, '--from', 'earliest', '--group', 'replay-generators-2'], {
+    h.start('replay', ['replay', '--topic', TOPICS.annotated, '--from', 'earliest', '--group', 'replay-generators-2'], {
       MEDISTILL_LLM_BASE_URL: llm.url,
       MEDISTILL_LLM_API_KEY: 'test-key',
       MEDISTILL_LLM_MODEL: 'sim-1',
       MEDISTILL_GENERATORS: 'llm,rule-based:findings',
     });
     const regenerated = (r: PreferenceRow): boolean => [r.metadata.chosen, r.metadata.rejected].some((s) => s.generator.name === 'llm:sim-1');
-    await waitFor('the export to hold only regenerated pairs', async () => {
+    await h.waitFor('the export to hold only regenerated pairs', async () => {
       const rows = await pairs();
       return rows.length > 5 && rows.every(regenerated);
     }, 180_000);
@@ -170,7 +139,7 @@ describe('preference pairs through the Kafka services', () => {
     const versions = new Map<string, Set<number>>();
     for (const r of rows) versions.set(r.metadata.pmid, (versions.get(r.metadata.pmid) ?? new Set()).add(r.metadata.pmid_version));
     expect([...versions.values()].every((v) => v.size === 1)).toBe(true);
-    for (const s of [...services.values()].filter((x) => x.child.exitCode === null && x.child.signalCode === null)) s.kill('SIGTERM');
-    for (const s of services.values()) expect(await s.exited).toBe(0);
+    for (const s of h.current().filter((x) => x.child.exitCode === null && x.child.signalCode === null)) s.kill('SIGTERM');
+    for (const s of h.current()) expect(await s.exited).toBe(0);
   }, 300_000);
 });

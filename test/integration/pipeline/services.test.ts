@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startLocalStack, type LocalStack } from '../../../deploy/local/localStack.ts';
-import { pollUntil } from '../../../deploy/local/pollUntil.ts';
 import { createAvroCodec, type AvroCodec } from '../../../services/contracts/avroCodec.ts';
 import { TOPICS, dlqTopic } from '../../../services/contracts/avroSchemas.ts';
 import type { DeadLetterMessage, RecordJudgementMessage, RecordCandidatesMessage } from '../../../services/contracts/topicMessages.ts';
-import { startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.ts';
+import { createServiceHarness, type ServiceHarness } from '../../support/serviceHarness.ts';
 import { readTopic } from '../../support/topicReader.ts';
 import { readExportRows } from '../../../services/export/readExportRows.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer.ts';
@@ -31,35 +30,7 @@ let work: string;
 let kafka: Kafka;
 let codec: AvroCodec;
 let llm: OpenAiTestServer;
-const services = new Map<string, ServiceProcess>();
-
-function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    MEDISTILL_KAFKA_BROKERS: stack.brokers.join(','),
-    MEDISTILL_REGISTRY_URL: stack.registryUrl,
-    MEDISTILL_METRICS_PORT: '0',
-    MEDISTILL_METRICS_HOST: '127.0.0.1',
-    MEDISTILL_TOPIC_PARTITIONS: '3',
-    MEDISTILL_BATCH_MS: '5',
-    MEDISTILL_MESH_PATH: MESH,
-    MEDISTILL_EXPORT_DIR: join(work, 'export'),
-    MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state'),
-    MEDISTILL_SHUTDOWN_TIMEOUT_MS: '10000',
-    ...extra,
-  };
-}
-
-function start(name: string, args: string[], env: Record<string, string> = {}): ServiceProcess {
-  const p = startServiceProcess(name, args, baseEnv(env), join(work, `${name}.log`));
-  services.set(name, p);
-  return p;
-}
-
-async function runIngest(input: string): Promise<void> {
-  const p = startServiceProcess('ingest', ['ingest'], baseEnv({ MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: input }), join(work, 'ingest.log'));
-  const code = await p.exited;
-  if (code !== 0) throw new Error(`ingest exited with ${code}:\n${await readFile(p.logFile, 'utf8')}`);
-}
+let h: ServiceHarness;
 
 async function judged(): Promise<Map<string, (RecordJudgementMessage | null)[]>> {
   const byKey = new Map<string, (RecordJudgementMessage | null)[]>();
@@ -84,24 +55,17 @@ async function dataset(): Promise<DatasetRow[]> {
   return readExportRows(join(work, 'export'), 'accepted');
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
-  const result = await pollUntil(async () => check(), { timeoutMs, intervalMs: 500 });
-  if (!result.ready) {
-    const logs = await Promise.all([...services.values()].map(async (s) => `== ${s.name}\n${(await readFile(s.logFile, 'utf8')).split('\n').slice(-15).join('\n')}`));
-    throw new Error(`timed out waiting for ${what}\n${logs.join('\n')}`);
-  }
-}
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'medistill-services-'));
   stack = await startLocalStack({});
+  h = createServiceHarness({ stack, work, env: { MEDISTILL_MESH_PATH: MESH } });
   kafka = new Kafka({ clientId: 'services-test', brokers: stack.brokers, logLevel: logLevel.NOTHING });
   codec = createAvroCodec({ registryUrl: stack.registryUrl });
   llm = await startOpenAiTestServer({ responder: simulatedModel() });
 }, 300_000);
 
 afterAll(async () => {
-  for (const s of services.values()) s.kill('SIGKILL');
+  h?.killAll('SIGKILL');
   await llm?.close();
   await stack?.stop();
   if (process.env.MEDISTILL_KEEP_TEST_LOGS) process.stderr.write(`service logs kept in ${work}\n`);
@@ -110,8 +74,8 @@ afterAll(async () => {
 
 describe('the Kafka services on a real broker and schema registry', () => {
   it('push the sample through every service: each input entry ends in qa.judged.v1 or a dead-letter topic, a poison message included', async () => {
-    for (const name of ['annotate', 'generate', 'judge', 'export']) start(name, [name]);
-    await runIngest(SAMPLES);
+    for (const name of ['annotate', 'generate', 'judge', 'export']) h.start(name, [name]);
+    await h.ingest(SAMPLES);
     const producer = kafka.producer();
     await producer.connect();
     const poison = Buffer.from('this is not Avro');
@@ -119,7 +83,7 @@ describe('the Kafka services on a real broker and schema registry', () => {
     await producer.disconnect();
 
     const entries = await scanEntries(SAMPLES);
-    await waitFor('every input entry to be accounted for', async () => {
+    await h.waitFor('every input entry to be accounted for', async () => {
       const j = await judged();
       const dlq = await deadLetters(TOPICS.records);
       const inDlq = new Set(dlq.map((d) => d.key?.toString('utf8')));
@@ -142,7 +106,7 @@ describe('the Kafka services on a real broker and schema registry', () => {
     const noAbstract = [...j.values()].flat().filter((v) => v?.outcome === 'no_abstract');
     expect(noAbstract.map((v) => v?.pmid)).toContain('39990009');
 
-    await waitFor('the export to hold the sample dataset', async () => (await dataset()).length > 50);
+    await h.waitFor('the export to hold the sample dataset', async () => (await dataset()).length > 50);
     const rows = await dataset();
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
     expect(rows.some((r) => r.pmid === '39990036')).toBe(false);
@@ -152,20 +116,20 @@ describe('the Kafka services on a real broker and schema registry', () => {
   it('a service killed with SIGKILL mid-stream and restarted loses nothing, and the export holds no duplicates', async () => {
     // A slow LLM behind the generator keeps records in flight when the kill lands.
     for (const name of ['generate', 'judge']) {
-      services.get(name)!.kill('SIGTERM');
-      expect(await services.get(name)!.exited).toBe(0);
+      h.get(name).kill('SIGTERM');
+      expect(await h.get(name).exited).toBe(0);
     }
     llm.setResponder(async (body, req) => {
       await new Promise((r) => setTimeout(r, 150));
       return simulatedModel()(body, req);
     });
     const llmEnv = { MEDISTILL_LLM_BASE_URL: llm.url, MEDISTILL_LLM_API_KEY: 'test-key', MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_LLM_MAX_CONCURRENCY: '2' };
-    start('generate', ['generate'], { ...llmEnv, MEDISTILL_MAX_IN_FLIGHT: '4' });
-    start('judge', ['judge'], { ...llmEnv, MEDISTILL_LLM_MAX_CONCURRENCY: '8' });
+    h.start('generate', ['generate'], { ...llmEnv, MEDISTILL_MAX_IN_FLIGHT: '4' });
+    h.start('judge', ['judge'], { ...llmEnv, MEDISTILL_LLM_MAX_CONCURRENCY: '8' });
     const input = join(work, 'batch2');
     await mkdir(input);
     const pmids = await writeGeneratedRecords(join(input, 'generated.xml'), 88_000_001, 40);
-    await runIngest(input);
+    await h.ingest(input);
 
     const candidatesFor = async (): Promise<Set<string>> => {
       const keys = new Set<string>();
@@ -174,27 +138,27 @@ describe('the Kafka services on a real broker and schema registry', () => {
     };
     // Backpressure: with a slow LLM and 4 records in flight at most, the generator pauses its consumer.
     let sawPaused = false;
-    await waitFor('the generator to pause its consumer under backpressure', async () => {
+    await h.waitFor('the generator to pause its consumer under backpressure', async () => {
       // The log file collects every generate process of the test: the newest port is the live one.
-      const ports = [...(await readFile(services.get('generate')!.logFile, 'utf8')).matchAll(/metrics on :(\d+)/g)];
+      const ports = [...(await readFile(h.get('generate').logFile, 'utf8')).matchAll(/metrics on :(\d+)/g)];
       const port = ports[ports.length - 1]?.[1];
       if (!port) return false;
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       sawPaused ||= /^medistill_consumer_paused\{[^}]*\} 1$/m.test(text);
       return sawPaused;
     });
-    await waitFor('the generator to be mid-stream', async () => (await candidatesFor()).size >= 5);
-    const victim = services.get('generate')!;
+    await h.waitFor('the generator to be mid-stream', async () => (await candidatesFor()).size >= 5);
+    const victim = h.get('generate');
     victim.kill('SIGKILL');
     await victim.exited;
     expect((await candidatesFor()).size).toBeLessThan(pmids.length);
-    start('generate', ['generate'], llmEnv);
+    h.start('generate', ['generate'], llmEnv);
 
-    await waitFor('every generated record to be judged', async () => {
+    await h.waitFor('every generated record to be judged', async () => {
       const j = await judged();
       return pmids.every((p) => (j.get(p) ?? []).length > 0);
     }, 120_000);
-    await waitFor('the export to include the new records', async () => {
+    await h.waitFor('the export to include the new records', async () => {
       const rows = await dataset();
       return pmids.every((p) => rows.some((r) => r.pmid === p));
     });
@@ -206,12 +170,12 @@ describe('the Kafka services on a real broker and schema registry', () => {
 
   it('a replay under a new group with a new model regenerates the items, and the export keeps the newest', async () => {
     llm.setResponder(simulatedModel());
-    const replay = start('replay', ['replay', '--topic', TOPICS.annotated, '--from', 'earliest', '--group', 'replay-sim-2'], {
+    const replay = h.start('replay', ['replay', '--topic', TOPICS.annotated, '--from', 'earliest', '--group', 'replay-sim-2'], {
       MEDISTILL_LLM_BASE_URL: llm.url,
       MEDISTILL_LLM_API_KEY: 'test-key',
       MEDISTILL_LLM_MODEL: 'sim-2',
     });
-    await waitFor('the export to hold only regenerated items', async () => {
+    await h.waitFor('the export to hold only regenerated items', async () => {
       const rows = await dataset();
       return rows.length > 0 && rows.every((r) => r.generator.model === 'sim-2');
     }, 150_000);
@@ -224,7 +188,7 @@ describe('the Kafka services on a real broker and schema registry', () => {
   }, 240_000);
 
   it('every service stops cleanly on SIGTERM', async () => {
-    const running = [...services.values()].filter((s) => s.child.exitCode === null && s.child.signalCode === null);
+    const running = h.current().filter((s) => s.child.exitCode === null && s.child.signalCode === null);
     for (const s of running) s.kill('SIGTERM');
     const codes = await Promise.all(running.map((s) => s.exited));
     expect(codes).toEqual(running.map(() => 0));

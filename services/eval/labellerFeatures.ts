@@ -19,7 +19,6 @@ export interface LabellerInput {
   longAnswer: string | null;
 }
 
-/** Words that reverse what follows them up to the next punctuation (the classic NOT_ marking of sentiment analysis). */
 /** Pairs of opposite predicates (stemmed as lightStem does): a question asking one, answered with the other, is answered "no". */
 const ANTONYMS: ReadonlyArray<readonly [string, string]> = [
   ['increas', 'decreas'], ['increas', 'reduc'], ['higher', 'lower'], ['more', 'less'], ['more', 'fewer'], ['better', 'worse'],
@@ -44,6 +43,20 @@ const QUESTION_NEGATION = /\b(?:not|n't|no|without|fail)\b/i;
 const CONTRARY = /\b(?:unlikely|poor(?:ly)?|insufficient|inadequate|unnecessary|unjustified|unreliable|deficit|deficient|lack(?:s|ed|ing)?|little|rarely|seldom|contrary|rather than|instead|overestimat\w*|underestimat\w*|questionable|doubtful|revisit\w*|reconsider\w*|misleading|not (?:necessary|needed|required|justified|recommended|useful|helpful|warranted)|no (?:need|role|value|benefit|advantage)|limited (?:value|role|benefit|use)|does not support|do not support|differ(?:s|ed|ent|ing|ences?)?|lower|worse|inferior)\b/i;
 /** Questions that doubt what they ask ("really", "justified", "myth"): PubMedQA's titles use them for findings against the common view. */
 const DOUBTING = /\b(?:really|truly|actually|myth|justified|worth|always|still|necessary|routinely|indeed|need)\b/i;
+/** Negators and words of denial whose nearness to the question's words turns its predicate down ("AAI is not predictive"). */
+const NEAR_NEGATORS = /^(?:not|no|never|none|neither|nor|without|cannot|n't|lack|lacks|lacking|absence|absent|fail|fails|failed|unable|unlikely|poor|poorly|insufficient|inadequate|little|rarely)$/;
+/** A general polarity lexicon (words that state a finding for, or against, what they qualify); no answer of a data set is named. */
+const FOR_WORDS = /^(?:effective|effectively|efficacious|improv\w*|benefit\w*|beneficial|significant(?:ly)?|associated|increas\w*|higher|better|useful|feasible|safe|safely|reliabl\w*|accurate\w*|valid|important|predict\w*|strong(?:ly)?|support\w*|confirm\w*|good|excellent|success\w*|superior|recommend\w*|valuable|advantag\w*|appropriate|sensitive|specific|correlat\w*|reduc\w*|prevent\w*|protect\w*)$/;
+const AGAINST_WORDS = /^(?:not|no|poor|poorly|lack\w*|low|weak|less|limited|minor|fail\w*|unnecessary|unlikely|only|insufficient|difficult|deficit|inferior|worse|small|minority|neither|rarely|negative|ineffective|unreliable|inaccurate|questionable|cannot|n't|never|without|absence|absent|nor|none|doubtful|inadequate|contrary|however|although|despite|unable|nonsignificant|non-significant)$/;
+/** Hedges: what makes a conclusion a "maybe" (modals, calls for further studies, open questions). */
+const HEDGE_CUES = /\b(?:may|might|could|possibl[ey]|perhaps|potential(?:ly)?|suggests?|suggested|appears?|seems?|unclear|uncertain|inconclusive|controversial|remains?|further|larger|prospective|warrant\w*|needed|required|preliminary|not clear|trend|yet|whether|limited)\b/gi;
+const FURTHER_STUDIES = /\bfurther (?:\w+ )?(?:stud|research|trial|investigation|evaluation|work)/i;
+const OPEN_QUESTION = /\b(?:unclear|uncertain|inconclusive|controversial|not clear|remains? (?:to be|unknown|unclear))\b/i;
+const MODAL = /\b(?:may|might|could)\b/i;
+const Q_SAME = /\b(?:same|similar|equivalent|comparable|equal|identical|as \w+ as)\b/i;
+const E_DIFFERENT = /\b(?:differ\w*|longer|shorter|higher|lower|more|less|greater|smaller|superior|inferior|better|worse|increas\w*|decreas\w*)\b/i;
+const E_SAME = /\b(?:same|similar|equivalent|comparable|equal|identical|no (?:significant )?difference|did not differ|not differ)\b/i;
+const Q_DIFFERENT = /\b(?:differ\w*|better|worse|superior|inferior|more|less|higher|lower|improve\w*|increase\w*|reduce\w*|decrease\w*)\b/i;
 const STOP = new Set(
   'a an and are as at be been by can could did do does for from had has have how if in into is it its may might of on or our should so than that the their these they this those to was we were what when where which while who will with would'.split(' '),
 );
@@ -158,7 +171,57 @@ export function labellerFeatures(input: LabellerInput, setting: LabelSetting): M
   if (qIn + qOut > 0) add('align:negated-share', qIn / (qIn + qOut));
   if (qIn > 0 && qNeg) add('align:qword-negated×qneg');
   if (qIn > 0 && qEq) add('align:qword-negated×qeq');
+  nearnessFeatures(q, evidence, sentences, add);
   return f;
+}
+
+/**
+ * Features of v2: whether the words of the question proper (after a title's colon) meet a negator
+ * within a few words in the same clause ("AAI is not predictive for..."), the balance of a general
+ * polarity lexicon in the evidence and its first sentence, hedging (modals, calls for further
+ * studies, open questions: the marks of a "maybe"), and sameness asked against difference found.
+ */
+function nearnessFeatures(q: string, evidence: string, sentences: readonly string[], add: (name: string, v?: number) => void): void {
+  const core = q.includes(':') && /\?\s*$/.test(q) ? q.slice(q.lastIndexOf(':') + 1) : q;
+  const qs = new Set(tokens(core).filter((w) => !STOP.has(w) && w !== 'patients' && w !== 'study').map(lightStem));
+  let near = 0;
+  let plain = 0;
+  for (const clause of evidence.replace(/\bnot only\b/gi, 'also').split(/[.,;:()!?]/)) {
+    const t = tokens(clause);
+    t.forEach((w, i) => {
+      if (!qs.has(lightStem(w))) return;
+      if (t.slice(Math.max(0, i - 5), i + 4).some((x) => NEAR_NEGATORS.test(x))) near++;
+      else plain++;
+    });
+  }
+  if (near > 0) add('near:qneg');
+  if (near > 0 && plain === 0) add('near:qneg-only');
+  if (near + plain > 0) add('near:share', near / (near + plain));
+  else add('near:none');
+
+  const balance = (prefix: string, text: string): void => {
+    const t = tokens(text);
+    const pro = t.filter((w) => FOR_WORDS.test(w)).length;
+    const con = t.filter((w) => AGAINST_WORDS.test(w)).length;
+    if (prefix === 'lex') {
+      add('lex:for', Math.min(pro, 5) / 5);
+      add('lex:against', Math.min(con, 5) / 5);
+    }
+    add(pro > con ? `${prefix}:for>against` : pro < con ? `${prefix}:for<against` : `${prefix}:for=against`);
+  };
+  balance('lex', evidence);
+  balance('lex0', sentences[0] ?? '');
+
+  add('hedge:n', Math.min(evidence.match(HEDGE_CUES)?.length ?? 0, 4) / 4);
+  if (FURTHER_STUDIES.test(evidence)) add('hedge:further');
+  if (OPEN_QUESTION.test(evidence)) add('hedge:unclear');
+  if (MODAL.test(sentences[0] ?? '')) add('hedge:first-modal');
+  if (MODAL.test(sentences.at(-1) ?? '')) add('hedge:last-modal');
+
+  const eSame = E_SAME.test(evidence);
+  if (Q_SAME.test(core) && E_DIFFERENT.test(evidence) && !eSame) add('eq:qsame-edifferent');
+  if (Q_SAME.test(core) && eSame) add('eq:qsame-esame');
+  if (Q_DIFFERENT.test(core) && eSame) add('eq:qdifferent-esame');
 }
 
 /** Lower-case word tokens, "n't" split off so "didn't" reads as did + n't. */

@@ -5,14 +5,22 @@ import { predictProba, type SoftmaxModel } from './softmaxRegression.ts';
 import { SHIPPED_LABELLER_MODEL } from './yesNoLabellerModel.ts';
 
 /** Bump when the features change: a model fitted on other features must be refitted. */
-export const LABELLER_FEATURES_VERSION = 'yn-features/v1';
+export const LABELLER_FEATURES_VERSION = 'yn-features/v2';
 
 /** The fitted labeller as stored: one model per setting, what it was fitted on, and how. */
 export interface LabellerModelFile {
   featuresVersion: string;
   fittedOn: { source: string; items: number; ids: string[] };
-  fit: { l2: number; iterations: number; minCount: number };
+  /** The fitting procedure (see LABELLER_FIT). */
+  fit: LabellerFitProcedure;
   models: Record<LabelSetting, SoftmaxModel<PubmedqaLabel>>;
+}
+
+/** How a labeller is fitted: the L2 penalties whose models are averaged, and the optimiser's settings. */
+export interface LabellerFitProcedure {
+  l2Grid: readonly number[];
+  iterations: number;
+  minCount: number;
 }
 
 /** A label with the probability of each class. */

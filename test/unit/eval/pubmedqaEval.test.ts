@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { classificationReport } from '../../../services/eval/classificationReport.ts';
 import { EvalInputError } from '../../../services/errors/medistillErrors.ts';
-import { crossValidateLabeller, fitYesNoLabeller } from '../../../services/eval/fitYesNoLabeller.ts';
+import { crossValidateLabeller, fitProcedure, fitYesNoLabeller, LABELLER_FIT } from '../../../services/eval/fitYesNoLabeller.ts';
 import { PUBMEDQA_LABELS, readPubmedqaFile } from '../../../services/eval/pubmedqaFile.ts';
 import { createYesNoLabeller } from '../../../services/eval/yesNoLabeller.ts';
+import { labellerFeatures } from '../../../services/eval/labellerFeatures.ts';
+import { fitSoftmax } from '../../../services/eval/softmaxRegression.ts';
 import { evalPubmedqa } from '../../../services/eval/evalPubmedqa.ts';
 
 const FIXTURES = new URL('../../fixtures/pubmedqa/', import.meta.url).pathname;
@@ -86,5 +88,32 @@ describe('the yes/no/maybe labeller', () => {
     expect(report.seenInFitting).toBe(3);
     expect(report.counts).toEqual({ inFile: 8, usable: 8, invalid: 0, failed: 0, unlabelled: 0, scored: 8 });
     expect(report.majorityBaseline).toEqual({ label: 'yes', accuracy: 0.5 });
+  });
+});
+
+describe('the labeller\'s features and fitting procedure', () => {
+  const input = (question: string, longAnswer: string) => ({ question, contexts: ['Methods.'], longAnswer });
+
+  it('sees the question\'s words negated near by in the conclusion, hedges, and sameness against difference', () => {
+    const denied = labellerFeatures(input('Ankle pressure in nursing homes: is it predictive of mortality?', 'The index is not predictive of mortality in this population.'), 'reasoning-free');
+    expect(denied.get('near:qneg-only')).toBe(1);
+    const affirmed = labellerFeatures(input('Is the index predictive of mortality?', 'The index is predictive of mortality, not only in men.'), 'reasoning-free');
+    expect(affirmed.has('near:qneg')).toBe(false);
+    const hedged = labellerFeatures(input('Does drug X reduce pain?', 'Drug X may reduce pain; further randomised studies are needed. Its role remains unclear.'), 'reasoning-free');
+    expect([hedged.get('hedge:further'), hedged.get('hedge:unclear'), hedged.get('hedge:first-modal')]).toEqual([1, 1, 1]);
+    const differ = labellerFeatures(input('Are they the same procedure?', 'Cone specimens were longer and heavier than LEEP specimens.'), 'reasoning-free');
+    expect(differ.get('eq:qsame-edifferent')).toBe(1);
+  });
+
+  it('averages one model per penalty of the grid, weight by weight, into the model it ships', async () => {
+    const { items } = await readPubmedqaFile(`${FIXTURES}pqal_fixture.json`);
+    const xs = items.map((i) => labellerFeatures(i, 'reasoning-free'));
+    const ys = items.map((i) => i.gold!);
+    const fit = { ...LABELLER_FIT, l2Grid: [0.001, 1] };
+    const [weak, strong] = fit.l2Grid.map((l2) => fitSoftmax(PUBMEDQA_LABELS, xs, ys, { l2, iterations: fit.iterations, minCount: fit.minCount }));
+    const avg = fitProcedure(xs, ys, fit);
+    const name = Object.keys(weak!.weights).find((n) => strong!.weights[n])!;
+    expect(avg.weights[name]![0]).toBeCloseTo((weak!.weights[name]![0]! + strong!.weights[name]![0]!) / 2, 3);
+    expect(fitYesNoLabeller(items, 'fixture', fit).models['reasoning-free']).toEqual(avg);
   });
 });

@@ -28,6 +28,8 @@ export interface RuleBasedJudgeOptions {
   thresholds?: Partial<Thresholds>;
   /** Clock for `judgedAt` (default: the system clock). */
   now?: () => Date;
+  /** The yes/no/maybe labeller (default: the shipped one, fitted on PubMedQA's expert labels). */
+  labeller?: YesNoLabeller;
 }
 
 /**
@@ -44,7 +46,7 @@ export function createRuleBasedJudge(options: RuleBasedJudgeOptions): Judge {
   const thresholds = parsed.data;
   const { hierarchyScorer } = options;
   const now = options.now ?? (() => new Date());
-  const labeller = createYesNoLabeller();
+  const labeller = options.labeller ?? createYesNoLabeller();
   const provenance: Provenance = {
     backend: 'rule-based',
     name: 'rule-based',

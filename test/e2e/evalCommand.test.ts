@@ -125,6 +125,20 @@ describe('medistill eval judge', () => {
     expect(await readFile(join(out, 'README.md'), 'utf8')).toContain('### Judge validation: rule-based');
   });
 
+  it('adds PubMedQA\'s expert-labelled items as clean items, every one flipped, and reports them by source', async () => {
+    const out = join(dir, 'judged-pqal');
+    const r = await runCli(['eval', 'judge', '--input', SAMPLE_PUBMED, '--limit', '10', '--out', out, '--backend', 'rule-based', '--pubmedqa', PQAL]);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/PubMedQA expert items: 8 \(0 skipped\)/);
+    const report = JSON.parse(await readFile(join(out, 'eval', 'judge-validation-rule-based.json'), 'utf8'));
+    expect(report.pubmedqa).toMatchObject({ items: 8, skipped: 0 });
+    expect(report.clean.bySource['pubmedqa-expert'].items).toBe(8);
+    const flipped = report.kinds.find((k: { kind: string }) => k.kind === 'label_flipped');
+    expect(flipped.bySource['pubmedqa-expert'].items).toBe(8);
+    expect(flipped.items).toBeGreaterThan(8);
+  });
+
   it('runs the LLM judge through the OpenAI protocol, and a judge that accepts everything shows it', async () => {
     const server = await startOpenAiTestServer({
       responder: (body) => {

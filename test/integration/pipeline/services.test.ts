@@ -106,7 +106,11 @@ describe('the Kafka services on a real broker and schema registry', () => {
     const noAbstract = [...j.values()].flat().filter((v) => v?.outcome === 'no_abstract');
     expect(noAbstract.map((v) => v?.pmid)).toContain('39990009');
 
-    await h.waitFor('the export to hold the sample dataset', async () => (await dataset()).length > 50);
+    // The deletion and the revision come last (the update file): the export may hold the sample
+    // before it has taken them in, so wait for them rather than for a row count alone.
+    const settled = (rows: DatasetRow[]): boolean =>
+      rows.length > 50 && !rows.some((r) => r.pmid === '39990036') && rows.filter((r) => r.pmid === '39990013').every((r) => r.pmid_version === 2);
+    await h.waitFor('the export to hold the sample dataset, without the deleted paper and with the revision', async () => settled(await dataset()));
     const rows = await dataset();
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
     expect(rows.some((r) => r.pmid === '39990036')).toBe(false);

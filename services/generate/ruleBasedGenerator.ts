@@ -13,7 +13,7 @@ import { requestedTargets, selectTargets } from './selectTargets.ts';
 import { splitSentences } from './splitSentences.ts';
 import { stableHash } from './stableHash.ts';
 import { findForm, surfaceFormsOf, type FormMatch } from './surfaceForms.ts';
-import { titleAsQuestion } from './titleQuestion.ts';
+import { titleQuestion } from './titleQuestion.ts';
 
 /** Code version of the rule-based generator; part of every item id, so bump it when output changes. */
 export const RULE_BASED_GENERATOR_VERSION = '1.1.0';
@@ -149,8 +149,8 @@ interface YesNoMaybeDraft {
  * A PubMedQA-style item, built the way PubMedQA built its artificial items: the title as a question
  * (kept when it asks one, inverted when it states a finding, else no item), the structured abstract's
  * conclusion (an unstructured abstract's last sentence) as the long answer, and the rest of the abstract
- * as the context. The answer comes from
- * the labeller fitted on PubMedQA's expert labels, reading question and conclusion.
+ * as the context. The answer is the title's own when it states or denies a finding, else the
+ * labeller fitted on PubMedQA's expert labels reading question and conclusion.
  */
 function yesNoMaybe(article: PubmedArticle, targets: readonly MeshTerm[], formsOf: (t: MeshTerm) => string[], labeller: YesNoLabeller): YesNoMaybeDraft | null {
   const isConclusion = (s: PubmedArticle['abstract'][number]): boolean => s.nlmCategory?.toUpperCase() === 'CONCLUSIONS' || /^conclusions?\b/i.test(s.label ?? '');
@@ -169,11 +169,15 @@ function yesNoMaybe(article: PubmedArticle, targets: readonly MeshTerm[], formsO
     contexts = [all.slice(0, -1).join(' ')];
   }
   if (conclusion.length < MIN_CONCLUSION_CHARS || contexts.length === 0) return null;
-  const question = titleAsQuestion(article.title);
-  if (!question) return null;
+  const fromTitle = titleQuestion(article.title);
+  if (!fromTitle) return null;
+  const { question, titleAnswer } = fromTitle;
   const target = targets.find((t) => findForm(question, formsOf(t)) ?? findForm(conclusion, formsOf(t))) ?? targets[0];
   if (!target) return null;
-  const answer = labeller.label({ question, contexts, longAnswer: conclusion }, 'reasoning-free').label;
+  // A title that states (or denies) a finding answers its own question, as PubMedQA labelled its
+  // artificial items: evidence apart from the conclusion the judge's labeller reads. A title that asks
+  // leaves the answer to the labeller reading the conclusion.
+  const answer = titleAnswer ?? labeller.label({ question, contexts, longAnswer: conclusion }, 'reasoning-free').label;
   return { target, question, answer, longAnswer: conclusion, context: contexts.join('\n') };
 }
 

@@ -1,5 +1,10 @@
 /** Auxiliaries that, moved to the front, turn a statement title into a yes/no question. */
 const AUXILIARIES = new Set(['is', 'are', 'was', 'were', 'can', 'could', 'may', 'might', 'does', 'do', 'did', 'has', 'have', 'should', 'will']);
+/** Contracted or fused negated auxiliaries, by the auxiliary they deny. */
+const NEGATED_AUXILIARIES: Readonly<Record<string, string>> = {
+  cannot: 'can', "can't": 'can', "doesn't": 'does', "don't": 'do', "didn't": 'did', "isn't": 'is', "aren't": 'are', "wasn't": 'was',
+  "weren't": 'were', "hasn't": 'has', "haven't": 'have', "shouldn't": 'should', "won't": 'will',
+};
 /** Verbs that report a finding; in the third person they take "does" ("X reduces Y" → "Does X reduce Y?"). */
 const FINDING_VERBS = new Set(
   (
@@ -24,12 +29,32 @@ const MAX_WORDS = 40;
  * @example titleAsQuestion('Metformin reduces mortality in sepsis.') // 'Does metformin reduce mortality in sepsis?'
  */
 export function titleAsQuestion(rawTitle: string): string | null {
+  return titleQuestion(rawTitle)?.question ?? null;
+}
+
+/** A question made from a title, with the answer the title itself gives when it states a finding. */
+export interface TitleQuestion {
+  question: string;
+  /**
+   * What the title asserts: "yes" for a finding stated, "no" for one denied ("X does not reduce Y" asks
+   * "Does X reduce Y?"), the way PubMedQA labelled its artificial items; null when the title asks
+   * (the answer is then in the conclusion) or its denial does not read as a plain "not".
+   */
+  titleAnswer: 'yes' | 'no' | null;
+}
+
+/**
+ * titleAsQuestion with the title's own answer: a denied finding is asked without its "not" and
+ * answered "no".
+ * @example titleQuestion('Metformin does not reduce mortality in sepsis.') // { question: 'Does metformin reduce mortality in sepsis?', titleAnswer: 'no' }
+ */
+export function titleQuestion(rawTitle: string): TitleQuestion | null {
   const title = rawTitle.trim().replace(/^\[(.*)\]\.?$/, '$1').replace(/\s+/g, ' ');
   if (!title) return null;
   const count = title.split(/\s+/).length;
   // One sentence only: a title of several sentences is a headline or a letter, not a research question.
   if (/[.!?]\s+\p{Lu}/u.test(title.replace(/[?.]+$/, '')) || count > MAX_WORDS) return null;
-  if (title.endsWith('?')) return count >= MIN_WORDS ? title : null;
+  if (title.endsWith('?')) return count >= MIN_WORDS ? { question: title, titleAnswer: null } : null;
   // "Finding: design" — the finding is before the colon; a design or topic alone is not a question.
   const statement = title.split(/:\s/)[0]!.replace(/[.\s]+$/, '');
   const words = statement.split(' ');
@@ -37,14 +62,22 @@ export function titleAsQuestion(rawTitle: string): string | null {
   for (let i = 1; i < Math.min(words.length - 1, 12); i++) {
     const w = words[i]!.toLowerCase();
     if (/[,()]/.test(words[i - 1]!) || /[,()]/.test(words[i]!)) return null;
-    if (AUXILIARIES.has(w)) {
-      return `${capitalise(w)} ${subject(words.slice(0, i))} ${words.slice(i + 1).join(' ')}?`;
+    const negated = NEGATED_AUXILIARIES[w];
+    if (AUXILIARIES.has(w) || negated) {
+      const aux = negated ?? w;
+      const rest = words.slice(i + 1);
+      const denied = negated !== undefined || rest[0]?.toLowerCase() === 'not';
+      if (rest[0]?.toLowerCase() === 'not') rest.shift();
+      if (rest.length === 0) return null;
+      // "X has no effect on Y": a denial that does not read as a plain "not" is left to the conclusion.
+      const titleAnswer = denied ? 'no' : /^(?:no|never|neither)$/i.test(rest[0]!) ? null : 'yes';
+      return { question: `${capitalise(aux)} ${subject(words.slice(0, i))} ${rest.join(' ')}?`, titleAnswer };
     }
     const pluralVerb = PLURAL_FINDING_VERBS.has(w) && /[^su]s$/i.test(words[i - 1]!);
     if (FINDING_VERBS.has(w) || pluralVerb) {
       const plural = pluralVerb && !FINDING_VERBS.has(w);
       const base = plural ? w : baseForm(w);
-      return `${plural ? 'Do' : 'Does'} ${subject(words.slice(0, i))} ${base} ${words.slice(i + 1).join(' ')}?`;
+      return { question: `${plural ? 'Do' : 'Does'} ${subject(words.slice(0, i))} ${base} ${words.slice(i + 1).join(' ')}?`, titleAnswer: 'yes' };
     }
   }
   return null;

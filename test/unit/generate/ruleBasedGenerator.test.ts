@@ -70,6 +70,17 @@ describe('createRuleBasedGenerator on a structured abstract', () => {
   });
 });
 
+describe('createRuleBasedGenerator answers a title that states or denies a finding from the title', () => {
+  it('asks a denied finding without its "not" and answers "no", whatever the conclusion reads', async () => {
+    const record = structuredRecord();
+    const denied = { ...record, record: { ...record.record, title: 'Metformin does not improve glycaemic control in older adults.' } };
+    const [ynm] = byType((await generator.generate(denied)).items, 'yes_no_maybe');
+    expect(ynm?.question).toBe('Does metformin improve glycaemic control in older adults?');
+    expect(ynm?.answer).toBe('no');
+    expect(ynm?.longAnswer).toBe('Metformin improves glycaemic control in adults with type 2 diabetes.');
+  });
+});
+
 describe('createRuleBasedGenerator on an unstructured abstract', () => {
   it('uses the question title as the question and the last sentence as the long answer', async () => {
     const { items } = await generator.generate(unstructuredRecord());

@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    setupFiles: ['test/support/vitestSetup.ts'],
     // The JSON report lets CI print one plain closing line of counts.
     reporters: ['default', ['json', { outputFile: 'out/test-results.json' }]],
   },

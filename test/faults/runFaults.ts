@@ -1,4 +1,7 @@
 import { faultRowFailed, formatFaultTable, runFaultSuite } from './faultSuite.ts';
+import { installRequestQueueTimerFix } from '../../services/runtime/kafka/requestQueueTimer.ts';
+
+installRequestQueueTimerFix();
 
 /**
  * `npm run faults`: the fault suite at operator scale (FAULT_TRIALS trials of FAULT_RECORDS records per

@@ -1,4 +1,5 @@
 import type { MeshVocabulary } from '../mesh/meshVocabulary.ts';
+import { foldedWords } from '../mesh/wordScanner.ts';
 import type { MeshTerm } from '../model/annotatedRecord.ts';
 import { abstractText, type PubmedArticle } from '../model/pubmedRecord.ts';
 
@@ -17,6 +18,12 @@ export interface NeighbourOptions {
    * threshold (a single passing mention): neighbours about the same subject make it likely (default 0.1).
    */
   supportVote: number;
+  /**
+   * Least vote that confirms a descriptor one of whose entry terms of two or more words has all its
+   * words in the title or abstract, in any order ("proteins of the bacterial wall" for Bacterial
+   * Proteins): the dictionary finds terms only as phrases (default 0.15; 1 turns it off).
+   */
+  wordsVote: number;
   /** Most descriptors added from neighbours (default 12). */
   maxAdded: number;
   /** Words of title and abstract the neighbour query keeps (default 64). */
@@ -36,7 +43,26 @@ export type NeighbourWeighting = (typeof NEIGHBOUR_WEIGHTINGS)[number];
  * Chosen on the development half of the real samples (bench/meshNeighbours.ts prints the grid and
  * reports them on the other half): see bench/RESULTS.md.
  */
-export const NEIGHBOUR_DEFAULTS: Readonly<NeighbourOptions> = Object.freeze({ k: 20, minVote: 0.35, supportVote: 0.1, maxAdded: 12, queryTerms: 128, weighting: 'minmax' as NeighbourWeighting });
+export const NEIGHBOUR_DEFAULTS: Readonly<NeighbourOptions> = Object.freeze({
+  k: 20, minVote: 0.35, supportVote: 0.1, wordsVote: 0.15, maxAdded: 12, queryTerms: 128, weighting: 'minmax' as NeighbourWeighting,
+});
+
+/** Words that join the words of a term ("Neoplasms of the Breast"): not required in the text. */
+const JOINING_WORDS = new Set(['of', 'and', 'the', 'in', 'for', 'to', 'a', 'an', 'with', 'on', 'by', 'or', 'as', 'at', 'from']);
+
+const contentWords = (text: string): string[] => foldedWords(text).filter((w) => !JOINING_WORDS.has(w));
+
+/**
+ * Whether one entry term of the descriptor with two or more content words has every one of them
+ * among `textWords` (the folded words of a text, see wordScanner.ts), in any order.
+ */
+export function termWordsInText(ui: string, vocab: MeshVocabulary, textWords: ReadonlySet<string>): boolean {
+  for (const term of vocab.get(ui)?.terms ?? []) {
+    const words = contentWords(term.text);
+    if (words.length >= 2 && words.every((w) => textWords.has(w))) return true;
+  }
+  return false;
+}
 
 /** Each neighbour's weight (0..1) from its BM25 score and rank, as `weighting` says. */
 export function neighbourWeights(scores: readonly number[], weighting: NeighbourWeighting): number[] {
@@ -86,25 +112,32 @@ export function predictFromNeighbours(record: PubmedArticle, search: NeighbourSe
 
 /**
  * Merges the dictionary's predictions with the neighbours' votes (as returned by
- * predictFromNeighbours with `minVote` = `supportVote`): a descriptor the dictionary kept stays as it
- * is, with the higher of its score and its vote; one the neighbours vote for at `minVote` or more is
- * added with source `neighbours`; one the text names below the dictionary's threshold
- * (`textCandidates`: matches at any score) is added with source `neighbours` when its vote reaches
- * `supportVote`.
+ * predictFromNeighbours with `minVote` = the least of the thresholds): a descriptor the dictionary
+ * kept stays as it is, with the higher of its score and its vote; one the neighbours vote for at
+ * `minVote` or more is added with source `neighbours`; one the text names below the dictionary's
+ * threshold (`textCandidates`: matches at any score) is added with source `neighbours` when its vote
+ * reaches `supportVote`; one whose term's words the text holds out of order (`wordMatched`, see
+ * termWordsInText) when its vote reaches `wordsVote`.
  */
 export function mergeNeighbourTerms(
   predicted: readonly MeshTerm[],
   neighbours: readonly MeshTerm[],
-  options: { textCandidates?: readonly MeshTerm[]; minVote?: number; supportVote?: number } = {},
+  options: { textCandidates?: readonly MeshTerm[]; wordMatched?: (ui: string) => boolean; minVote?: number; supportVote?: number; wordsVote?: number } = {},
 ): MeshTerm[] {
   const minVote = options.minVote ?? NEIGHBOUR_DEFAULTS.minVote;
   const supportVote = options.supportVote ?? NEIGHBOUR_DEFAULTS.supportVote;
+  const wordsVote = options.wordsVote ?? NEIGHBOUR_DEFAULTS.wordsVote;
   const named = new Set((options.textCandidates ?? []).map((t) => t.descriptorUi));
   const byUi = new Map(predicted.map((t) => [t.descriptorUi, { ...t }]));
   for (const n of neighbours) {
     const held = byUi.get(n.descriptorUi);
     if (held) held.score = Math.max(held.score, n.score);
-    else if (n.score >= minVote || (n.score >= supportVote && named.has(n.descriptorUi))) byUi.set(n.descriptorUi, n);
+    else if (
+      n.score >= minVote ||
+      (n.score >= supportVote && named.has(n.descriptorUi)) ||
+      (n.score >= wordsVote && options.wordMatched?.(n.descriptorUi) === true)
+    )
+      byUi.set(n.descriptorUi, n);
   }
   return [...byUi.values()];
 }
@@ -125,8 +158,10 @@ export interface NeighbourAnnotation {
 export function withNeighbourMesh(record: PubmedArticle, mesh: readonly MeshTerm[], nb: NeighbourAnnotation): MeshTerm[] {
   if (record.meshHeadings.length > 0) return [...mesh];
   const o = { ...NEIGHBOUR_DEFAULTS, ...nb.options };
-  const votes = predictFromNeighbours(record, nb.search, nb.vocab, { ...o, minVote: Math.min(o.supportVote, o.minVote), maxAdded: 100 });
-  const merged = mergeNeighbourTerms(mesh, votes, { textCandidates: nb.textCandidates(record), minVote: o.minVote, supportVote: o.supportVote });
+  const votes = predictFromNeighbours(record, nb.search, nb.vocab, { ...o, minVote: Math.min(o.supportVote, o.wordsVote, o.minVote), maxAdded: 100 });
+  let textWords: Set<string> | undefined;
+  const wordMatched = (ui: string): boolean => termWordsInText(ui, nb.vocab, (textWords ??= new Set(foldedWords(`${record.title}\n${abstractText(record)}`))));
+  const merged = mergeNeighbourTerms(mesh, votes, { textCandidates: nb.textCandidates(record), wordMatched, minVote: o.minVote, supportVote: o.supportVote, wordsVote: o.wordsVote });
   // At most maxAdded new terms, strongest first.
   const added = merged.filter((t) => t.source === 'neighbours').sort((a, b) => b.score - a.score).slice(0, o.maxAdded);
   const keep = new Set(added.map((t) => t.descriptorUi));

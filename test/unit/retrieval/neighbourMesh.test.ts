@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnnotateContext } from '../../../services/annotate/annotateContext.ts';
 import { annotateRecord } from '../../../services/annotate/annotateRecord.ts';
-import { mergeNeighbourTerms, neighbourWeights, predictFromNeighbours, withNeighbourMesh } from '../../../services/annotate/neighbourMesh.ts';
+import { mergeNeighbourTerms, neighbourWeights, predictFromNeighbours, termWordsInText, withNeighbourMesh } from '../../../services/annotate/neighbourMesh.ts';
+import { foldedWords } from '../../../services/mesh/wordScanner.ts';
 import type { MeshVocabulary } from '../../../services/mesh/meshVocabulary.ts';
 import type { AnnotatedRecord, MeshTerm } from '../../../services/model/annotatedRecord.ts';
+import type { PubmedArticle } from '../../../services/model/pubmedRecord.ts';
 import { indexedDocumentOf } from '../../../services/retrieval/indexedDocument.ts';
 import { openLiteratureIndex, type LiteratureIndex } from '../../../services/retrieval/literatureIndex.ts';
 import { createAnnotateStage } from '../../../services/stages/annotateStage.ts';
@@ -62,6 +64,40 @@ describe('MeSH from neighbours', () => {
       ['D2', 'neighbours', 0.6],
       ['D3', 'neighbours', 0.2],
     ]);
+  });
+
+  it('a term of several words counts as in the text when all its words are there, in any order; a one-word term never does', () => {
+    const words = (text: string) => new Set(foldedWords(text));
+    // Administration, Inhalation (D000280); Adrenal Cortex Hormones (D000305), also "Corticosteroids".
+    expect(termWordsInText('D000280', vocab, words('Budesonide administration was by inhalation.'))).toBe(true);
+    expect(termWordsInText('D000280', vocab, words('Inhalation of smoke.'))).toBe(false);
+    expect(termWordsInText('D000305', vocab, words('Hormones made by the cortex of the adrenal gland.'))).toBe(true);
+    expect(termWordsInText('D000305', vocab, words('Corticosteroids were given.'))).toBe(false);
+    expect(termWordsInText('D999999', vocab, words('anything at all'))).toBe(false);
+  });
+
+  it('merge confirms a descriptor whose term words the text holds at wordsVote, and not below it', () => {
+    const t = (ui: string, source: MeshTerm['source'], score: number): MeshTerm => ({ descriptorUi: ui, name: ui, source, score, majorTopic: false, treeNumbers: [], ancestors: [] });
+    const merged = mergeNeighbourTerms([], [t('D5', 'neighbours', 0.2), t('D6', 'neighbours', 0.12), t('D7', 'neighbours', 0.2)], {
+      wordMatched: (ui) => ui !== 'D7', minVote: 0.35, supportVote: 0.1, wordsVote: 0.15,
+    });
+    expect(merged.map((m) => m.descriptorUi)).toEqual(['D5']);
+  });
+
+  it('an unindexed record gets a neighbour descriptor whose term words it holds out of order, only with that rule on', () => {
+    const ctx = createAnnotateContext(vocab);
+    const reach = createAnnotateContext(vocab, { minScore: 0, maxTerms: 200, generalTerms: 'keep' });
+    const base = record('41000002');
+    // Administration, Inhalation gets a vote of about 0.24 here: below minVote, above wordsVote.
+    const unindexed: PubmedArticle = { ...base, meshHeadings: [], abstract: [...base.abstract, { label: null, nlmCategory: null, text: 'Every administration of the drug was by inhalation.' }] };
+    const nb = (options: { wordsVote?: number }) => ({ search: index, vocab, textCandidates: (r: PubmedArticle) => annotateRecord(r, reach).mesh, options });
+    const mesh = annotateRecord(unindexed, ctx).mesh;
+    expect(mesh.map((m) => m.descriptorUi)).not.toContain('D000280');
+    const on = withNeighbourMesh(unindexed, mesh, nb({}));
+    expect(on.find((m) => m.descriptorUi === 'D000280')).toMatchObject({ source: 'neighbours' });
+    expect(withNeighbourMesh(unindexed, mesh, nb({ wordsVote: 1 })).map((m) => m.descriptorUi)).not.toContain('D000280');
+    // Without the words in its text the same record does not get it either.
+    expect(withNeighbourMesh({ ...base, meshHeadings: [] }, annotateRecord({ ...base, meshHeadings: [] }, ctx).mesh, nb({})).map((m) => m.descriptorUi)).not.toContain('D000280');
   });
 
   it('the annotate stage adds neighbour terms to an unindexed record and leaves NLM-indexed records alone', async () => {

@@ -9,6 +9,7 @@ import { createAvroCodec } from '../../services/contracts/avroCodec.ts';
 import { TOPICS, dlqTopic } from '../../services/contracts/avroSchemas.ts';
 import { readExportRows } from '../../services/export/readExportRows.ts';
 import { startServiceProcess, type ServiceProcess } from '../support/serviceProcess.ts';
+import { createServiceHarness } from '../support/serviceHarness.ts';
 import { readTopic } from '../support/topicReader.ts';
 import { rateLimited, serverError, startOpenAiTestServer, type OpenAiTestServer } from '../support/openaiTestServer.ts';
 import { simulatedModel } from '../support/simulatedModel.ts';
@@ -123,22 +124,10 @@ async function runServiceFaults(options: FaultSuiteOptions): Promise<FaultRow[]>
   const allProcesses: ServiceProcess[] = [];
   let nextPmid = 91_000_001;
 
-  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-    MEDISTILL_KAFKA_BROKERS: stack.brokers.join(','),
-    MEDISTILL_REGISTRY_URL: stack.registryUrl,
-    MEDISTILL_METRICS_PORT: '0',
-    MEDISTILL_METRICS_HOST: '127.0.0.1',
-    MEDISTILL_TOPIC_PARTITIONS: '3',
-    MEDISTILL_BATCH_MS: '5',
-    MEDISTILL_MESH_PATH: MESH,
-    MEDISTILL_EXPORT_DIR: join(work, 'export'),
-    MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state'),
-    MEDISTILL_SHUTDOWN_TIMEOUT_MS: '10000',
-    MEDISTILL_LLM_BASE_URL: llm.url,
-    MEDISTILL_LLM_API_KEY: MARKER_KEY,
-    MEDISTILL_LLM_MODEL: 'sim-1',
-    MEDISTILL_LLM_MAX_RETRIES: '8',
-    ...extra,
+  const { env } = createServiceHarness({
+    stack,
+    work,
+    env: { MEDISTILL_MESH_PATH: MESH, MEDISTILL_LLM_BASE_URL: llm.url, MEDISTILL_LLM_API_KEY: MARKER_KEY, MEDISTILL_LLM_MODEL: 'sim-1', MEDISTILL_LLM_MAX_RETRIES: '8' },
   });
   const start = (name: StageName): ServiceProcess => {
     const p = startServiceProcess(name, [name], env(), join(work, `${name}.log`));

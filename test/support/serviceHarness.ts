@@ -10,6 +10,12 @@ export interface ServiceHarness {
   env(extra?: Record<string, string>): Record<string, string>;
   /** Starts `medistill <args>` (default: the service of that name), logging to `<work>/<name>.log`; a later start of the same name replaces it in `get`. */
   start(name: string, args?: string[], extra?: Record<string, string>): ServiceProcess;
+  /**
+   * Starts the service of that name with its metrics on `port` and resolves once its /readyz answers
+   * ok (throws with its log after 60 s). Starting services one at a time this way keeps their
+   * start-up (topic creation, schema registration) apart.
+   */
+  startReady(name: string, port: number, extra?: Record<string, string>): Promise<ServiceProcess>;
   /** Runs `medistill ingest` over a folder of files and resolves when it has exited 0 (throws with its log otherwise). */
   ingest(input: string, extra?: Record<string, string>): Promise<void>;
   /** The newest process started under this name. */
@@ -68,6 +74,12 @@ export function createServiceHarness(options: { stack: LocalStack; work: string;
     env,
     start,
     get,
+    async startReady(name, port, extra = {}) {
+      const p = start(name, [name], { MEDISTILL_METRICS_PORT: String(port), ...extra });
+      const ready = await pollUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok === true, { timeoutMs: 60_000, intervalMs: 200 });
+      if (!ready.ready) throw new Error(`${name} never became ready:\n${await readFile(p.logFile, 'utf8')}`);
+      return p;
+    },
     current: () => [...latest.values()],
     async ingest(input, extra = {}) {
       const p = startServiceProcess('ingest', ['ingest'], env({ MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: input, ...extra }), join(work, 'ingest.log'));

@@ -15,6 +15,7 @@ import type { RecordJudgementMessage } from '../../../services/contracts/topicMe
 import { readExportRows } from '../../../services/export/readExportRows.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer.ts';
 import { startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.ts';
+import { createServiceHarness, type ServiceHarness } from '../../support/serviceHarness.ts';
 import { simulatedModel } from '../../support/simulatedModel.ts';
 import { readTopic } from '../../support/topicReader.ts';
 import { scanEntries, writeGeneratedRecords } from '../pipeline/fixtureInputs.ts';
@@ -54,6 +55,7 @@ const services: ServiceProcess[] = [];
 const metricsPorts = new Map<string, number>();
 const metricsText = new Map<string, string>();
 let refusal: { code: number | null; log: string };
+let h: ServiceHarness;
 
 /** The markers found in `bytes` (decompressed too when gzip), each with where. */
 function leaks(where: string, bytes: Buffer | string): string[] {
@@ -77,23 +79,15 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
-function env(name: string, port: number): Record<string, string> {
+/** The settings of every service: each credential setting carries a marker. */
+function markerEnv(): Record<string, string> {
   const registry = new URL(stack.registryUrl);
   registry.username = REGISTRY_USER;
   registry.password = REGISTRY_PASSWORD;
   return {
-    MEDISTILL_KAFKA_BROKERS: stack.brokers.join(','),
     // Credentials in the registry URL are moved into its basic-auth header (the local registry ignores it).
     MEDISTILL_REGISTRY_URL: registry.toString(),
-    MEDISTILL_METRICS_PORT: String(port),
-    MEDISTILL_METRICS_HOST: '127.0.0.1',
-    MEDISTILL_TOPIC_PARTITIONS: '3',
-    MEDISTILL_BATCH_MS: '5',
     MEDISTILL_MESH_PATH: MESH,
-    MEDISTILL_EXPORT_DIR: join(work, 'export'),
-    MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state'),
-    MEDISTILL_SHUTDOWN_TIMEOUT_MS: '10000',
-    MEDISTILL_GROUP_ID: `markers-${name}`,
     MEDISTILL_EUTILS_API_KEY: EUTILS_KEY,
     OPENAI_API_KEY: FALLBACK_KEY,
     MEDISTILL_LLM_BASE_URL: llm.url,
@@ -120,20 +114,18 @@ beforeAll(async () => {
   llm = await startOpenAiTestServer({ responder: async (body, request) => ({ kind: 'reply', content: String(await base(body, request)), delayMs: 40 }) });
   stack = await startLocalStack({});
   kafka = new Kafka({ clientId: 'markers-test', brokers: stack.brokers, logLevel: logLevel.NOTHING });
+  h = createServiceHarness({ stack, work, env: markerEnv() });
 
   // A URL carrying user:password is refused at start, in a line that does not show the password.
-  const refused = startServiceProcess('generate-refused', ['generate'], { ...env('generate-refused', 0), MEDISTILL_LLM_BASE_URL: `http://user:${URL_PASSWORD}@127.0.0.1:9/v1` }, join(work, 'generate-refused.log'));
+  const refused = startServiceProcess('generate-refused', ['generate'], h.env({ MEDISTILL_GROUP_ID: 'markers-generate-refused', MEDISTILL_LLM_BASE_URL: `http://user:${URL_PASSWORD}@127.0.0.1:9/v1` }), join(work, 'generate-refused.log'));
   refusal = { code: await refused.exited, log: await readFile(refused.logFile, 'utf8') };
 
   const ports = await freePorts(LONG_RUNNING.length);
   for (const [i, name] of LONG_RUNNING.entries()) {
     metricsPorts.set(name, ports[i]!);
-    const service = startServiceProcess(name, [name], env(name, ports[i]!), join(work, `${name}.log`));
-    services.push(service);
-    const ready = await pollUntil(async () => (await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).ok, { timeoutMs: 60_000, intervalMs: 200 });
-    if (!ready.ready) throw new Error(`${name} never became ready:\n${await readFile(service.logFile, 'utf8')}`);
+    services.push(await h.startReady(name, ports[i]!, { MEDISTILL_GROUP_ID: `markers-${name}` }));
   }
-  const ingest = startServiceProcess('ingest', ['ingest'], { ...env('ingest', 0), MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: input }, join(work, 'ingest.log'));
+  const ingest = startServiceProcess('ingest', ['ingest'], h.env({ MEDISTILL_GROUP_ID: 'markers-ingest', MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: input }), join(work, 'ingest.log'));
   services.push(ingest);
   const code = await ingest.exited;
   if (code !== 0) throw new Error(`ingest exited with ${code}:\n${await readFile(ingest.logFile, 'utf8')}`);

@@ -9,7 +9,8 @@ import { startLocalStack, type LocalStack } from '../../../deploy/local/localSta
 import { pollUntil } from '../../../deploy/local/pollUntil.ts';
 import { allDashboards } from '../../../grafana/src/dashboards.ts';
 import { dashboardQueries, substituteVariables } from '../../../grafana/src/dashboardQueries.ts';
-import { startServiceProcess, type ServiceProcess } from '../../support/serviceProcess.ts';
+import type { ServiceProcess } from '../../support/serviceProcess.ts';
+import { createServiceHarness } from '../../support/serviceHarness.ts';
 import { startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer.ts';
 import { simulatedModel } from '../../support/simulatedModel.ts';
 import { ALERTS_FILE, readAlertRules } from '../../unit/metrics/alertRuleExpressions.ts';
@@ -46,28 +47,13 @@ beforeAll(async () => {
   stack = await startLocalStack({});
   llm = await startOpenAiTestServer({ responder: simulatedModel() });
   const ports = await freePorts(LONG_RUNNING.length + 1);
-  const env = (name: string, port: number): Record<string, string> => ({
-    MEDISTILL_KAFKA_BROKERS: stack.brokers.join(','),
-    MEDISTILL_REGISTRY_URL: stack.registryUrl,
-    MEDISTILL_METRICS_PORT: String(port),
-    MEDISTILL_METRICS_HOST: '127.0.0.1',
-    MEDISTILL_TOPIC_PARTITIONS: '3',
-    MEDISTILL_BATCH_MS: '5',
-    MEDISTILL_MESH_PATH: join(ROOT, 'test/fixtures/pipeline-sample/desc-sample.xml'),
-    MEDISTILL_EXPORT_DIR: join(work, 'export'),
-    MEDISTILL_INGEST_STATE_DIR: join(work, 'ingest-state'),
-    MEDISTILL_SHUTDOWN_TIMEOUT_MS: '10000',
-    MEDISTILL_GROUP_ID: `observability-${name}-${Date.now()}`,
-    ...(name === 'generate' || name === 'judge' ? { MEDISTILL_LLM_BASE_URL: llm.url, MEDISTILL_LLM_API_KEY: 'test-key', MEDISTILL_LLM_MODEL: 'sim-1' } : {}),
-  });
-  // One at a time, each ready before the next: concurrent topic creation by several services can
-  // fail with "does not host this topic-partition" (reported to the runtime's owner).
+  const h = createServiceHarness({ stack, work, env: { MEDISTILL_MESH_PATH: join(ROOT, 'test/fixtures/pipeline-sample/desc-sample.xml') } });
+  const llmEnv = { MEDISTILL_LLM_BASE_URL: llm.url, MEDISTILL_LLM_API_KEY: 'test-key', MEDISTILL_LLM_MODEL: 'sim-1' };
+  const own = (name: string): Record<string, string> => ({ MEDISTILL_GROUP_ID: `observability-${name}-${Date.now()}`, ...(name === 'generate' || name === 'judge' ? llmEnv : {}) });
+  // One at a time, each ready before the next, so that every service's targets exist when Prometheus starts.
   for (const [i, name] of LONG_RUNNING.entries()) {
     metricsPorts.set(name, ports[i]!);
-    const service = startServiceProcess(name, [name], env(name, ports[i]!), join(work, `${name}.log`));
-    services.push(service);
-    const ready = await pollUntil(async () => (await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).ok, { timeoutMs: 60_000, intervalMs: 200 });
-    if (!ready.ready) throw new Error(`${name} never became ready:\n${await readFile(service.logFile, 'utf8')}`);
+    services.push(await h.startReady(name, ports[i]!, own(name)));
   }
   prometheus = await startTestPrometheus({
     binary: bins.prometheus,
@@ -75,9 +61,7 @@ beforeAll(async () => {
     targets: LONG_RUNNING.map((service) => ({ address: `127.0.0.1:${metricsPorts.get(service)}`, service })),
     ruleFiles: [ALERTS_FILE],
   });
-  const ingest = startServiceProcess('ingest', ['ingest'], { ...env('ingest', 0), MEDISTILL_INGEST_SOURCE: 'files', MEDISTILL_INGEST_INPUT: join(ROOT, 'test/fixtures/pipeline-sample/pubmed') }, join(work, 'ingest.log'));
-  const code = await ingest.exited;
-  if (code !== 0) throw new Error(`ingest exited with ${code}:\n${await readFile(ingest.logFile, 'utf8')}`);
+  await h.ingest(join(ROOT, 'test/fixtures/pipeline-sample/pubmed'), own('ingest'));
 }, 600_000);
 
 afterAll(async () => {

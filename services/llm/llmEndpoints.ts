@@ -61,7 +61,7 @@ const HINT =
  * set, a bad URL and a duplicate name are refused.
  *
  * @example
- * parseEndpointList('[{"name":"a","baseUrl":"http://127.0.0.1:8000/v1","apiKeyEnv":"A_KEY","rpm":300,"tpm":90000}]', process.env);
+ * parseEndpointList('[{"name":"a","baseUrl":"http://127.0.0.1:8000/v1","apiKeyEnv":"A_KEY","rpm":300,"tpm":90000}]', { A_KEY: 'sk-example' });
  */
 export function parseEndpointList(text: string, env: NodeJS.ProcessEnv): LlmEndpoint[] {
   let source = text.trim();

@@ -20,18 +20,6 @@ const WH_WORDS = /^(?:how|what|why|when|where|which|who|whom|whose)$/i;
 const MIN_WORDS = 4;
 const MAX_WORDS = 40;
 
-/**
- * The title as a yes/no question about the paper's finding, the way PubMedQA built its artificial
- * items: a title that asks one is kept; a statement whose main verb is an auxiliary ("X is associated
- * with Y") or a verb of finding ("X reduces Y") is inverted ("Is X associated with Y?", "Does X reduce
- * Y?"). Anything else (a topic, "X: a randomised trial") gives null: no question is better than one
- * that is not about the finding.
- * @example titleAsQuestion('Metformin reduces mortality in sepsis.') // 'Does metformin reduce mortality in sepsis?'
- */
-export function titleAsQuestion(rawTitle: string): string | null {
-  return titleQuestion(rawTitle)?.question ?? null;
-}
-
 /** A question made from a title, with the answer the title itself gives when it states a finding. */
 export interface TitleQuestion {
   question: string;
@@ -44,8 +32,13 @@ export interface TitleQuestion {
 }
 
 /**
- * titleAsQuestion with the title's own answer: a denied finding is asked without its "not" and
- * answered "no".
+ * The title as a yes/no question about the paper's finding, the way PubMedQA built its artificial
+ * items, with the answer the title itself gives: a title that asks one is kept (no answer); a statement
+ * whose main verb is an auxiliary ("X is associated with Y") or a verb of finding ("X reduces Y") is
+ * inverted ("Is X associated with Y?", "Does X reduce Y?") and answered "yes"; a denied finding is
+ * asked without its "not" and answered "no". Anything else (a topic, "X: a randomised trial") gives
+ * null: no question is better than one that is not about the finding.
+ * @example titleQuestion('Metformin reduces mortality in sepsis.') // { question: 'Does metformin reduce mortality in sepsis?', titleAnswer: 'yes' }
  * @example titleQuestion('Metformin does not reduce mortality in sepsis.') // { question: 'Does metformin reduce mortality in sepsis?', titleAnswer: 'no' }
  */
 export function titleQuestion(rawTitle: string): TitleQuestion | null {

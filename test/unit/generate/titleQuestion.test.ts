@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { titleAsQuestion, titleQuestion } from '../../../services/generate/titleQuestion.ts';
+import { titleQuestion } from '../../../services/generate/titleQuestion.ts';
 
 describe('titleQuestion', () => {
   it('keeps a title that asks, leaving the answer to the conclusion', () => {
@@ -23,6 +23,6 @@ describe('titleQuestion', () => {
   it('leaves a denial that is not a plain "not" to the conclusion, and gives nothing for a topic title', () => {
     expect(titleQuestion('Statin therapy has no effect on stroke recovery.')?.titleAnswer).toBeNull();
     expect(titleQuestion('Heart failure in older adults: a randomised trial')).toBeNull();
-    expect(titleAsQuestion('Metformin does not reduce mortality in sepsis.')).toBe('Does metformin reduce mortality in sepsis?');
+    expect(titleQuestion('Metformin does not reduce mortality in sepsis.')?.question).toBe('Does metformin reduce mortality in sepsis?');
   });
 });

@@ -16,7 +16,7 @@ import { findForm, surfaceFormsOf, type FormMatch } from './surfaceForms.ts';
 import { titleQuestion } from './titleQuestion.ts';
 
 /** Code version of the rule-based generator; part of every item id, so bump it when output changes. */
-export const RULE_BASED_GENERATOR_VERSION = '1.1.0';
+export const RULE_BASED_GENERATOR_VERSION = '1.2.0';
 
 const OPTION_LABELS: readonly OptionLabel[] = ['A', 'B', 'C', 'D'];
 /** Bounds on a sentence worth turning into a cloze: long enough to give context, short enough to read. */

@@ -11,7 +11,7 @@ import { verifyChoicesByRules } from './ruleBasedVoc.ts';
 import { decideVerdict, thresholdsSchema, type Thresholds } from './verdict.ts';
 
 /** Code version of the rule-based judge; bump it when scores change. */
-export const RULE_BASED_JUDGE_VERSION = '1.1.0';
+export const RULE_BASED_JUDGE_VERSION = '1.2.0';
 
 /** Template left in a question by a generator that failed to fill it. */
 const PLACEHOLDER =
